@@ -1,0 +1,182 @@
+/**
+ * The one declaration of Picstack's resources: functions, routes, table, queue and bucket shapes.
+ *
+ * Both the SST stacks (`stacks/`) and the local deployer (`packages/local`) read this file, so AWS,
+ * LocalStack and MiniStack cannot drift apart. Nothing here imports AWS or SST code.
+ */
+
+export const APP = "picstack";
+
+/** Lambda runtime for every function, in AWS and on the local emulators. */
+export const RUNTIME = "nodejs22.x" as const;
+
+/** What a function may do to each data resource; the stacks turn these into least-privilege grants. */
+export interface FunctionPermissions {
+  table?: "read" | "readWrite";
+  /** `put`, `get`, `delete` on objects; `list` on the bucket. */
+  bucket?: ReadonlyArray<"get" | "put" | "delete" | "list">;
+  queue?: "send" | "consume";
+}
+
+export interface FunctionSpec {
+  /** Source file from the repository root, without extension, then `.` and the export: SST's form. */
+  handler: string;
+  description: string;
+  memorySize: number;
+  /** Seconds. */
+  timeout: number;
+  layers: ReadonlyArray<"sharp">;
+  permissions: FunctionPermissions;
+}
+
+export const functions = {
+  createImage: {
+    handler: "packages/functions/src/http/create-image.handler",
+    description: "POST /images: create a pending image and a presigned upload",
+    memorySize: 512,
+    timeout: 10,
+    layers: [],
+    permissions: { table: "readWrite", bucket: ["put"] },
+  },
+  getImage: {
+    handler: "packages/functions/src/http/get-image.handler",
+    description: "GET /images/{id}: one image with presigned URLs",
+    memorySize: 512,
+    timeout: 10,
+    layers: [],
+    permissions: { table: "read", bucket: ["get"] },
+  },
+  health: {
+    handler: "packages/functions/src/http/health.handler",
+    description: "GET /health: table, bucket and queue checks",
+    memorySize: 256,
+    timeout: 10,
+    layers: [],
+    permissions: { table: "read", bucket: ["list"], queue: "send" },
+  },
+  processUpload: {
+    handler: "packages/functions/src/analysis/process-upload.handler",
+    description: "SQS consumer: verify an upload, make thumbnails, mark the image ready",
+    memorySize: 1536,
+    timeout: 60,
+    layers: ["sharp"],
+    permissions: { table: "readWrite", bucket: ["get", "put", "delete"], queue: "consume" },
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionId = keyof typeof functions;
+
+export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** API Gateway path, with `{param}` placeholders. */
+  path: string;
+  function: FunctionId;
+}
+
+/** Every HTTP route. Auth is enforced in the handlers' middleware, not by an API Gateway authorizer. */
+export const routes: ReadonlyArray<RouteSpec> = [
+  { method: "POST", path: "/images", function: "createImage" },
+  { method: "GET", path: "/images/{id}", function: "getImage" },
+  { method: "GET", path: "/health", function: "health" },
+];
+
+/** The function that consumes the analysis queue. */
+export const queueConsumer: FunctionId = "processUpload";
+
+/** DynamoDB single table: images, their tag items, and later per-user counters. */
+export const table = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  /** All key attributes are strings. */
+  indexes: {
+    /** A user's visible images by creation time (sparse: removed when an image is deleted). */
+    byUser: { partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+    /** A user's images carrying one tag (`{userId}#{tag}`), by creation time. */
+    byTag: { partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+  },
+  pointInTimeRecovery: true,
+} as const;
+
+export type IndexName = keyof typeof table.indexes;
+
+/** The analysis queue and its dead-letter queue. */
+export const queue = {
+  /** Longer than the consumer's timeout, with room for a retry inside one receive (AWS advises 6×). */
+  visibilityTimeoutSeconds: functions.processUpload.timeout * 6,
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount: 3,
+  retentionSeconds: 4 * 24 * 60 * 60,
+  deadLetterRetentionSeconds: 14 * 24 * 60 * 60,
+  /** Event source mapping. */
+  batchSize: 5,
+  maxBatchingWindowSeconds: 1,
+} as const;
+
+/** The object store layout; see shared API contract "Storage layout". */
+export const bucket = {
+  /** Only uploads under this prefix notify the queue. */
+  uploadPrefix: "images/",
+  thumbnailPrefix: "thumbnails/",
+  /** CORS methods browsers need for presigned uploads and downloads. */
+  corsMethods: ["GET", "HEAD", "PUT", "POST"],
+  corsMaxAgeSeconds: 3000,
+  /** Abandoned multipart uploads are cleaned up after this many days. */
+  abortIncompleteUploadDays: 1,
+} as const;
+
+/** The REST API stage name locally; in AWS the stage is the SST stage. */
+export const LOCAL_STAGE = "local";
+
+/** Resource names for a stage: the local deployer uses these; SST names its own in AWS. */
+export function resourceNames(stage: string) {
+  const prefix = `${APP}-${stage}`;
+  return {
+    bucket: `${prefix}-images`,
+    table: `${prefix}-images`,
+    queue: `${prefix}-analysis`,
+    deadLetterQueue: `${prefix}-analysis-dlq`,
+    api: `${prefix}-api`,
+    sharpLayer: `${prefix}-sharp`,
+    function: (id: FunctionId) => `${prefix}-${id}`,
+  };
+}
+
+/** esbuild settings shared by the SST functions and the local deployer's bundles. */
+export const bundling = {
+  format: "esm",
+  target: "node22",
+  platform: "node",
+  minify: true,
+  sourcemap: false,
+  /** Provided by the sharp layer. */
+  external: ["sharp"],
+  /** ESM bundles that contain CommonJS dependencies (the AWS SDK) need a `require`. */
+  banner:
+    "import { createRequire as __picstackCreateRequire } from 'node:module'; const require = __picstackCreateRequire(import.meta.url);",
+} as const;
+
+/**
+ * Environment variables every function reads (validated at cold start in packages/functions/src/config.ts).
+ * The stacks and the local deployer both fill these in.
+ */
+export const env = {
+  stage: "PICSTACK_STAGE",
+  table: "PICSTACK_TABLE",
+  bucket: "PICSTACK_BUCKET",
+  queueUrl: "PICSTACK_QUEUE_URL",
+  webOrigin: "PICSTACK_WEB_ORIGIN",
+  authIssuer: "PICSTACK_AUTH_ISSUER",
+  authAudience: "PICSTACK_AUTH_AUDIENCE",
+  /** A JWKS URL (AWS: the Cognito user pool's). */
+  authJwksUrl: "PICSTACK_AUTH_JWKS_URL",
+  /** An inline JWKS document (local dev issuer). One of the two must be set. */
+  authJwks: "PICSTACK_AUTH_JWKS",
+  maxUploadBytes: "PICSTACK_MAX_UPLOAD_BYTES",
+  /** Local only: the S3 endpoint clients reach for presigned URLs, and path-style addressing. */
+  s3PublicEndpoint: "PICSTACK_S3_PUBLIC_ENDPOINT",
+  s3ForcePathStyle: "PICSTACK_S3_FORCE_PATH_STYLE",
+  /** Local only: the emulator endpoint for every SDK client (the standard SDK variable). */
+  awsEndpoint: "AWS_ENDPOINT_URL",
+} as const;

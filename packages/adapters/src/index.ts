@@ -1,0 +1,4 @@
+export * from "./aws-clients.js";
+export * from "./dynamodb-image.repository.js";
+export * from "./jwt-verifier.js";
+export * from "./s3-object.store.js";

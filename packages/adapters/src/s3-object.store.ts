@@ -1,0 +1,82 @@
+/** ObjectStore on S3: presigned uploads bound to type and size, presigned downloads, reads and writes. */
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { ObjectStore, PresignedUpload } from "@picstack/core";
+
+export interface S3ObjectStoreOptions {
+  bucket: string;
+  /** Client for the store's own reads and writes. */
+  s3: S3Client;
+  /** Client that signs URLs for clients (its endpoint is the one they can reach). */
+  presigner: S3Client;
+  uploadTtlSeconds: number;
+  downloadTtlSeconds: number;
+}
+
+/** S3 refuses presigned URLs valid for longer; the contract caps uploads at 15 minutes. */
+export const MAX_UPLOAD_TTL_SECONDS = 15 * 60;
+
+export class S3ObjectStore implements ObjectStore {
+  constructor(private readonly options: S3ObjectStoreOptions) {
+    if (options.uploadTtlSeconds > MAX_UPLOAD_TTL_SECONDS) {
+      throw new Error(`Upload URLs may live at most ${MAX_UPLOAD_TTL_SECONDS} s`);
+    }
+  }
+
+  async presignUpload(key: string, contentType: string, size: number): Promise<PresignedUpload> {
+    const { bucket, presigner, uploadTtlSeconds } = this.options;
+    const command = new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ContentType: contentType,
+      ContentLength: size,
+    });
+    // Content-Type and Content-Length are signed headers: storage refuses an upload of another type
+    // or another size under this URL.
+    const url = await getSignedUrl(presigner, command, {
+      expiresIn: uploadTtlSeconds,
+      signableHeaders: new Set(["content-type", "content-length"]),
+    });
+    return {
+      method: "PUT",
+      url,
+      // Browsers set Content-Length from the body themselves; it must equal the declared size.
+      headers: { "Content-Type": contentType },
+      expiresAt: new Date(Date.now() + uploadTtlSeconds * 1000).toISOString(),
+    };
+  }
+
+  presignDownload(key: string): Promise<string> {
+    const { bucket, presigner, downloadTtlSeconds } = this.options;
+    return getSignedUrl(presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      expiresIn: downloadTtlSeconds,
+    });
+  }
+
+  async getBytes(key: string): Promise<Uint8Array> {
+    const result = await this.options.s3.send(
+      new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
+    );
+    if (!result.Body) throw new Error(`Object ${key} has no body`);
+    return result.Body.transformToByteArray();
+  }
+
+  async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await this.options.s3.send(
+      new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const result = await this.options.s3.send(
+      new DeleteObjectsCommand({
+        Bucket: this.options.bucket,
+        Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    if (result.Errors?.length) {
+      throw new Error(`Could not delete ${result.Errors.length} of ${keys.length} objects`);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/** The image record as stored, and the image as clients see it (shared API contract "Image"). */
+import type { AllowedContentType } from "./upload-policy.js";
+
+export type ImageStatus = "pending" | "processing" | "ready" | "failed";
+export type AnalysisStatus = "pending" | "done" | "failed" | "skipped";
+
+export interface Dimensions {
+  width: number;
+  height: number;
+}
+
+export interface StoredThumbnail extends Dimensions {
+  key: string;
+}
+
+export interface ImageAnalysis {
+  status: AnalysisStatus;
+  provider?: string;
+  model?: string;
+  description?: string;
+  tags: string[];
+  text?: string;
+  error?: { code: string; message: string };
+}
+
+export interface ImageRecord {
+  id: string;
+  userId: string;
+  status: ImageStatus;
+  filename: string;
+  contentType: AllowedContentType;
+  size: number;
+  originalKey: string;
+  createdAt: string;
+  updatedAt: string;
+  note: string | null;
+  tags: string[];
+  width?: number;
+  height?: number;
+  format?: string;
+  thumbnails?: { thumb: StoredThumbnail; preview: StoredThumbnail };
+  analysis: ImageAnalysis;
+  error?: { code: string; message: string };
+  /** While `processing`: until when the current worker owns the image (ISO-8601). */
+  leaseUntil?: string;
+}
+
+export interface ImageUrls {
+  original?: string;
+  thumb?: string;
+  preview?: string;
+}
+
+/** The client-facing shape. Storage keys, owner and leases stay inside. */
+export interface Image {
+  id: string;
+  status: ImageStatus;
+  filename: string;
+  contentType: AllowedContentType;
+  size: number;
+  createdAt: string;
+  updatedAt: string;
+  width?: number;
+  height?: number;
+  format?: string;
+  tags: string[];
+  note: string | null;
+  analysis: ImageAnalysis;
+  thumbnails?: { thumb: Dimensions; preview: Dimensions };
+  urls?: ImageUrls;
+  error?: { code: string; message: string };
+}
+
+export function toImage(record: ImageRecord, urls?: ImageUrls): Image {
+  const image: Image = {
+    id: record.id,
+    status: record.status,
+    filename: record.filename,
+    contentType: record.contentType,
+    size: record.size,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    tags: record.tags,
+    note: record.note,
+    analysis: record.analysis,
+  };
+  if (record.width !== undefined) image.width = record.width;
+  if (record.height !== undefined) image.height = record.height;
+  if (record.format !== undefined) image.format = record.format;
+  if (record.thumbnails) {
+    const { thumb, preview } = record.thumbnails;
+    image.thumbnails = {
+      thumb: { width: thumb.width, height: thumb.height },
+      preview: { width: preview.width, height: preview.height },
+    };
+  }
+  if (urls) image.urls = urls;
+  if (record.status === "failed" && record.error) image.error = record.error;
+  return image;
+}

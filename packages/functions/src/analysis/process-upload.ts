@@ -1,0 +1,50 @@
+/**
+ * SQS consumer of S3 upload notifications. Each message is processed on its own; a failure is reported
+ * as that message's batch item failure, so it is retried (and after `maxReceiveCount`, dead-lettered)
+ * without holding back the rest of the batch.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { SharpImageProcessor } from "@picstack/adapters/sharp";
+import { processUpload, systemClock } from "@picstack/core";
+import { functions } from "@picstack/infrastructure";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { config } from "../config.js";
+import { imageRepository, objectStore } from "../wiring.js";
+import { parseS3Notification } from "./s3-events.js";
+
+const logger = new Logger({ serviceName: "picstack-analysis" });
+const processor = new BatchProcessor(EventType.SQS);
+const images = new SharpImageProcessor();
+
+config();
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const uploads = parseS3Notification(record.body);
+  if (uploads.length === 0) {
+    logger.info("no uploads in message (test event)", { messageId: record.messageId });
+    return;
+  }
+  for (const upload of uploads) {
+    const result = await processUpload(
+      {
+        images: imageRepository(),
+        objects: objectStore(),
+        processor: images,
+        clock: systemClock,
+        leaseSeconds: functions.processUpload.timeout,
+      },
+      upload,
+    );
+    if (result.outcome === "skipped") {
+      logger.info("upload skipped", { key: result.key, reason: result.reason, messageId: record.messageId });
+    } else {
+      logger.info("upload processed", { ...result, messageId: record.messageId });
+    }
+  }
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  return processPartialResponse(event, handleRecord, processor, { context });
+};

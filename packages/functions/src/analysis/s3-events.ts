@@ -1,0 +1,45 @@
+/**
+ * S3 notifications as they arrive in SQS message bodies. Real S3 URL-encodes keys (`a+b.jpg`,
+ * `%C3%A9`); some emulators send them raw. Both decode to the same key.
+ */
+import { z } from "zod";
+
+const s3Record = z.object({
+  eventName: z.string(),
+  s3: z.object({
+    bucket: z.object({ name: z.string() }),
+    object: z.object({ key: z.string(), size: z.number().optional() }),
+  }),
+});
+
+const notification = z.union([
+  z.object({ Event: z.literal("s3:TestEvent") }).loose(),
+  z.object({ Records: z.array(s3Record) }).loose(),
+]);
+
+export interface UploadedObject {
+  bucket: string;
+  key: string;
+  size?: number;
+}
+
+export function decodeS3Key(key: string): string {
+  const plusAsSpace = key.replace(/\+/g, " ");
+  try {
+    return decodeURIComponent(plusAsSpace);
+  } catch {
+    // Not percent-encoded after all (a raw key with a lone `%`).
+    return key;
+  }
+}
+
+/** The created objects a message body announces; `[]` for test events. Throws on a body that is not one. */
+export function parseS3Notification(body: string): UploadedObject[] {
+  const parsed = notification.parse(JSON.parse(body));
+  if ("Event" in parsed) return [];
+  return parsed.Records.filter((r) => r.eventName.startsWith("ObjectCreated:")).map((r) => {
+    const object: UploadedObject = { bucket: r.s3.bucket.name, key: decodeS3Key(r.s3.object.key) };
+    if (r.s3.object.size !== undefined) object.size = r.s3.object.size;
+    return object;
+  });
+}

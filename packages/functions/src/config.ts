@@ -1,0 +1,88 @@
+/**
+ * Function configuration, read and validated once at cold start. A missing or malformed variable
+ * fails the cold start with a message naming it, not the first request.
+ */
+
+import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
+import { env } from "@picstack/infrastructure";
+import { z } from "zod";
+
+const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+
+const schema = z
+  .object({
+    [env.stage]: z.string().min(1),
+    [env.table]: z.string().min(1),
+    [env.bucket]: z.string().min(1),
+    [env.queueUrl]: z.string().url().optional(),
+    [env.webOrigin]: z.string().url(),
+    [env.authIssuer]: z.string().min(1),
+    [env.authAudience]: z.string().min(1),
+    [env.authJwksUrl]: z.string().url().optional(),
+    [env.authJwks]: z.string().optional(),
+    [env.maxUploadBytes]: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
+    [env.s3PublicEndpoint]: z.string().url().optional(),
+    [env.s3ForcePathStyle]: bool.default(false),
+  })
+  .refine((e) => e[env.authJwksUrl] || e[env.authJwks], {
+    message: `one of ${env.authJwksUrl} or ${env.authJwks} is required`,
+  });
+
+export interface Config {
+  stage: string;
+  table: string;
+  bucket: string;
+  queueUrl?: string;
+  webOrigin: string;
+  auth: { issuer: string; audience: string; jwksUrl?: string; jwks?: { keys: Record<string, unknown>[] } };
+  maxUploadBytes: number;
+  s3: { publicEndpoint?: string; forcePathStyle: boolean };
+  uploadTtlSeconds: number;
+  downloadTtlSeconds: number;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`);
+    throw new Error(`Invalid function configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data as Record<string, unknown>;
+  const jwksText = e[env.authJwks] as string | undefined;
+  let jwks: Config["auth"]["jwks"];
+  if (jwksText) {
+    try {
+      jwks = JSON.parse(jwksText);
+    } catch {
+      throw new Error(`Invalid function configuration: ${env.authJwks} is not JSON`);
+    }
+  }
+  return {
+    stage: e[env.stage] as string,
+    table: e[env.table] as string,
+    bucket: e[env.bucket] as string,
+    queueUrl: e[env.queueUrl] as string | undefined,
+    webOrigin: e[env.webOrigin] as string,
+    auth: {
+      issuer: e[env.authIssuer] as string,
+      audience: e[env.authAudience] as string,
+      jwksUrl: e[env.authJwksUrl] as string | undefined,
+      jwks,
+    },
+    maxUploadBytes: e[env.maxUploadBytes] as number,
+    s3: {
+      publicEndpoint: e[env.s3PublicEndpoint] as string | undefined,
+      forcePathStyle: e[env.s3ForcePathStyle] as boolean,
+    },
+    uploadTtlSeconds: 10 * 60,
+    downloadTtlSeconds: 5 * 60,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use (at module load of each handler). */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,60 @@
+/** HTTP errors and the one table that maps domain errors to status codes. */
+import {
+  ConflictError,
+  DomainError,
+  ImageNotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "@picstack/core";
+
+/** An error the HTTP layer raises itself (auth, body parsing). `expose` is true: the message is safe. */
+export class HttpError extends Error {
+  readonly expose = true;
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+const STATUS_BY_DOMAIN_ERROR: ReadonlyArray<[new (...args: never[]) => DomainError, number]> = [
+  [ValidationError, 400],
+  [ImageNotFoundError, 404],
+  [ConflictError, 409],
+  [PayloadTooLargeError, 413],
+  [UnsupportedMediaTypeError, 415],
+];
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** Status, headers and body for any thrown value. Unknown errors become a bare 500. */
+export function toHttpError(error: unknown): {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: ErrorBody;
+} {
+  if (error instanceof HttpError) {
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.details !== undefined) body.error.details = error.details;
+    return { statusCode: error.statusCode, headers: error.headers, body };
+  }
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_DOMAIN_ERROR.find(([type]) => error instanceof type)?.[1] ?? 400;
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.details !== undefined) body.error.details = error.details;
+    return { statusCode: status, headers: {}, body };
+  }
+  return {
+    statusCode: 500,
+    headers: {},
+    body: { error: { code: "internal_error", message: "Something went wrong on our side; try again later" } },
+  };
+}

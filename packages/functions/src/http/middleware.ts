@@ -1,0 +1,140 @@
+/**
+ * The middleware chain every HTTP handler runs through (middy): logging with request and user ids,
+ * CORS headers on every answer, bearer-token auth, strict JSON bodies, and one error model.
+ *
+ * @example
+ * export const handler = http({ auth: true, body: createImageInput }, async ({ userId, body }) =>
+ *   json(201, await createUpload(deps, userId, body)));
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import middy from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { z } from "zod";
+import { config } from "../config.js";
+import { tokenVerifier } from "../wiring.js";
+import { HttpError, toHttpError } from "./errors.js";
+
+export const logger = new Logger({ serviceName: "picstack-api" });
+
+export interface HttpRequest<Body> {
+  event: APIGatewayProxyEvent;
+  context: Context;
+  /** The token's `sub`; empty for public routes. */
+  userId: string;
+  body: Body;
+  pathParameters: Record<string, string>;
+}
+
+export type HttpResult = APIGatewayProxyResult;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { "Content-Type": "application/json", ...headers },
+    body: body === undefined ? "" : JSON.stringify(body),
+  };
+}
+
+function corsHeaders(): Record<string, string> {
+  return {
+    "Access-Control-Allow-Origin": config().webOrigin,
+    "Access-Control-Allow-Credentials": "false",
+    Vary: "Origin",
+  };
+}
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === lower && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+async function authenticate(event: APIGatewayProxyEvent): Promise<string> {
+  const value = header(event, "authorization");
+  const match = value ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(value.trim()) : null;
+  if (!match?.[1]) {
+    throw new HttpError(401, "unauthorized", "A bearer token is required", { "WWW-Authenticate": "Bearer" });
+  }
+  try {
+    return (await tokenVerifier()(match[1])).userId;
+  } catch (error) {
+    if ((error as Error).name === "InvalidTokenError") {
+      throw new HttpError(401, "unauthorized", (error as Error).message, {
+        "WWW-Authenticate": 'Bearer error="invalid_token"',
+      });
+    }
+    throw error;
+  }
+}
+
+function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
+  let raw = event.body ?? "";
+  if (event.isBase64Encoded) raw = Buffer.from(raw, "base64").toString("utf8");
+  if (raw.trim() === "") throw new HttpError(400, "invalid_json", "The request body must be a JSON object");
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, "invalid_json", "The request body is not valid JSON");
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    throw new HttpError(400, "validation_error", "The request body is not valid", {}, issues);
+  }
+  return parsed.data;
+}
+
+export interface HttpOptions<S extends z.ZodType | undefined> {
+  /** Whether a valid bearer token is required (every route but health and the OpenAPI document). */
+  auth: boolean;
+  body?: S;
+}
+
+export function http<S extends z.ZodType | undefined = undefined>(
+  options: HttpOptions<S>,
+  handle: (request: HttpRequest<S extends z.ZodType ? z.infer<S> : undefined>) => Promise<HttpResult>,
+) {
+  // Fail the cold start, not the first request, when configuration is missing.
+  config();
+  return middy<APIGatewayProxyEvent, HttpResult>()
+    .use({
+      before: async (request) => {
+        logger.addContext(request.context);
+        logger.appendKeys({
+          requestId: request.event.requestContext?.requestId,
+          route: `${request.event.httpMethod} ${request.event.resource}`,
+        });
+      },
+      after: async (request) => {
+        if (request.response) request.response.headers = { ...request.response.headers, ...corsHeaders() };
+        logger.info("request done", { statusCode: request.response?.statusCode });
+        logger.resetKeys();
+      },
+      onError: async (request) => {
+        const { statusCode, headers, body } = toHttpError(request.error);
+        if (statusCode >= 500) {
+          logger.error("request failed", request.error as Error);
+        } else {
+          logger.info("request refused", { statusCode, code: body.error.code });
+        }
+        request.response = json(statusCode, body, { ...headers, ...corsHeaders() });
+        logger.resetKeys();
+      },
+    })
+    .handler(async (event, context) => {
+      const userId = options.auth ? await authenticate(event) : "";
+      if (userId) logger.appendKeys({ userId });
+      const body = (options.body ? parseBody(event, options.body) : undefined) as S extends z.ZodType
+        ? z.infer<S>
+        : undefined;
+      const pathParameters = Object.fromEntries(
+        Object.entries(event.pathParameters ?? {}).filter(
+          (e): e is [string, string] => typeof e[1] === "string",
+        ),
+      );
+      return handle({ event, context, userId, body, pathParameters });
+    });
+}

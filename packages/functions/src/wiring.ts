@@ -1,0 +1,43 @@
+/**
+ * SDK clients and adapters, built once per cold start and shared by the handlers in one bundle.
+ * Each getter builds on first use so a bundle only creates what its handler needs.
+ */
+import {
+  createDocumentClient,
+  createJwtVerifier,
+  createPresignS3Client,
+  createS3Client,
+  DynamoImageRepository,
+  S3ObjectStore,
+  type TokenVerifier,
+} from "@picstack/adapters";
+import type { ImageRepository, ObjectStore } from "@picstack/core";
+import { config } from "./config.js";
+
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
+
+export const documentClient = once(createDocumentClient);
+export const s3Client = once(() => createS3Client(config().s3));
+
+export const imageRepository = once<ImageRepository>(
+  () => new DynamoImageRepository(documentClient(), config().table),
+);
+
+export const objectStore = once<ObjectStore>(() => {
+  const c = config();
+  return new S3ObjectStore({
+    bucket: c.bucket,
+    s3: s3Client(),
+    presigner: createPresignS3Client(c.s3),
+    uploadTtlSeconds: c.uploadTtlSeconds,
+    downloadTtlSeconds: c.downloadTtlSeconds,
+  });
+});
+
+export const tokenVerifier = once<TokenVerifier>(() => createJwtVerifier(config().auth));

@@ -1,0 +1,115 @@
+/**
+ * picstack-local: the local run.
+ *
+ *   start   [--target ministack|localstack] [--port 4566] [--web-port 5173]   bring the stack up, stay in the foreground
+ *   deploy  [--target ...] [--port ...]                                       redeploy code to a running emulator
+ *   token   <userId> [--expires-in seconds]                                  print a dev bearer token
+ */
+import { parseArgs } from "node:util";
+import { deploy } from "./deploy.js";
+import { signDevToken } from "./dev-issuer.js";
+import type { Target } from "./emulator.js";
+import { startLocalStack, writeOutputs } from "./local-stack.js";
+import { outputsFile } from "./paths.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    target: { type: "string", default: process.env.PICSTACK_TARGET ?? "ministack" },
+    port: { type: "string", default: process.env.PICSTACK_PORT ?? "4566" },
+    "web-port": { type: "string", default: process.env.PICSTACK_WEB_PORT ?? "5173" },
+    "localstack-endpoint": {
+      type: "string",
+      default: process.env.LOCALSTACK_ENDPOINT ?? "http://localhost:4566",
+    },
+    "expires-in": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`picstack: ${message}\n`);
+  process.exit(1);
+}
+
+function target(): Target {
+  const t = values.target;
+  if (t !== "ministack" && t !== "localstack") fail(`--target must be ministack or localstack, not ${t}`);
+  return t;
+}
+
+function port(name: "port" | "web-port"): number {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) fail(`--${name} must be a port number`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const [command = "start", ...args] = positionals;
+  if (values.help) {
+    process.stdout.write("usage: picstack-local start|deploy|token <userId>  (see README)\n");
+    return;
+  }
+  switch (command) {
+    case "token": {
+      const userId = args[0];
+      if (!userId) fail("usage: npm run --silent token -- <userId>");
+      if (!/^[A-Za-z0-9._@:-]{1,128}$/.test(userId)) fail("a user id is 1–128 letters, digits or . _ @ : -");
+      const expiresIn = values["expires-in"] ? Number(values["expires-in"]) : undefined;
+      process.stdout.write(`${await signDevToken(userId, { expiresIn })}\n`);
+      return;
+    }
+    case "deploy": {
+      const t = target();
+      const endpoint =
+        t === "localstack" ? values["localstack-endpoint"] : `http://127.0.0.1:${port("port")}`;
+      const webUrl = `http://127.0.0.1:${port("web-port")}`;
+      const outputs = await deploy({
+        target: t,
+        endpoint,
+        webOrigin: webUrl,
+        log: (m) => process.stderr.write(`[picstack] ${m}\n`),
+      });
+      await writeOutputs({ ...outputs, webUrl });
+      process.stdout.write(`Redeployed. API: ${outputs.apiUrl}\n`);
+      return;
+    }
+    case "start": {
+      const stack = await startLocalStack({
+        target: target(),
+        port: port("port"),
+        webPort: port("web-port"),
+        localstackEndpoint: values["localstack-endpoint"],
+      });
+      const { outputs } = stack;
+      process.stdout.write(
+        [
+          "",
+          "Picstack is up.",
+          `  API:      ${outputs.apiUrl}`,
+          `  Web:      ${outputs.webUrl}`,
+          `  Outputs:  ${outputsFile()}`,
+          "  Token:    npm run --silent token -- <userId>",
+          "",
+          "Press Ctrl-C to stop.",
+          "",
+        ].join("\n"),
+      );
+      let stopping = false;
+      const shutdown = async () => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write("\n[picstack] stopping\n");
+        await stack.stop();
+        process.exit(0);
+      };
+      process.on("SIGINT", shutdown);
+      process.on("SIGTERM", shutdown);
+      return;
+    }
+    default:
+      fail(`unknown command ${command}; use start, deploy or token`);
+  }
+}
+
+main().catch((error: Error) => fail(error.message));

@@ -1,0 +1,522 @@
+/**
+ * Provisions Picstack on a local emulator (MiniStack or LocalStack) with plain SDK calls, from the same
+ * declaration the SST stacks use. Every step is create-or-update, so re-running redeploys code and
+ * configuration and keeps data.
+ */
+import {
+  APIGatewayClient,
+  CreateDeploymentCommand,
+  CreateResourceCommand,
+  CreateRestApiCommand,
+  GetResourcesCommand,
+  GetRestApisCommand,
+  PutIntegrationCommand,
+  PutMethodCommand,
+  type Resource,
+} from "@aws-sdk/client-api-gateway";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateContinuousBackupsCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
+  AddPermissionCommand,
+  CreateEventSourceMappingCommand,
+  CreateFunctionCommand,
+  GetFunctionCommand,
+  type GetFunctionCommandOutput,
+  LambdaClient,
+  ResourceNotFoundException as LambdaNotFound,
+  ListEventSourceMappingsCommand,
+  ListLayerVersionsCommand,
+  PublishLayerVersionCommand,
+  UpdateEventSourceMappingCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+} from "@aws-sdk/client-lambda";
+import {
+  CreateBucketCommand,
+  PutBucketCorsCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import {
+  bucket as bucketSpec,
+  env,
+  type FunctionId,
+  functions,
+  LOCAL_STAGE,
+  queueConsumer,
+  queue as queueSpec,
+  RUNTIME,
+  resourceNames,
+  routes,
+  table as tableSpec,
+} from "@picstack/infrastructure";
+import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
+import { type Bundle, bundleFunction, zipDirectory } from "./bundle.js";
+import { DEV_AUDIENCE, DEV_ISSUER, devJwks } from "./dev-issuer.js";
+import type { Target } from "./emulator.js";
+
+export const REGION = "us-east-1";
+const ACCOUNT = "000000000000";
+
+export interface DeployOptions {
+  target: Target;
+  /** Emulator endpoint as this machine reaches it. */
+  endpoint: string;
+  webOrigin: string;
+  stage?: string;
+  home?: string;
+  /** Extra environment for every function (tests use this for settings of their own). */
+  extraEnvironment?: Record<string, string>;
+  log?: (message: string) => void;
+}
+
+export interface Outputs {
+  target: Target;
+  stage: string;
+  region: string;
+  endpoint: string;
+  apiUrl: string;
+  webUrl: string;
+  apiId: string;
+  bucket: string;
+  table: string;
+  queue: string;
+  deadLetterQueue: string;
+  functions: Record<FunctionId, string>;
+}
+
+function isName(error: unknown, ...names: string[]): boolean {
+  return names.includes((error as Error)?.name);
+}
+
+export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "webUrl">> {
+  const stage = options.stage ?? LOCAL_STAGE;
+  const names = resourceNames(stage);
+  const log = options.log ?? (() => {});
+  const client = {
+    endpoint: options.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  };
+  const s3 = new S3Client({ ...client, forcePathStyle: true });
+  const sqs = new SQSClient(client);
+  const dynamo = new DynamoDBClient(client);
+  const lambda = new LambdaClient(client);
+  const apigw = new APIGatewayClient(client);
+
+  // Code first: a build error should stop the deploy before anything changes.
+  log("bundling functions");
+  const bundles = {} as Record<FunctionId, Bundle>;
+  for (const id of Object.keys(functions) as FunctionId[]) bundles[id] = await bundleFunction(functions[id]);
+
+  // Queue and dead-letter queue.
+  log("queue");
+  const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: names.deadLetterQueue })))
+    .QueueUrl as string;
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: dlqUrl,
+      Attributes: { MessageRetentionPeriod: String(queueSpec.deadLetterRetentionSeconds) },
+    }),
+  );
+  const dlqArn = await queueArn(sqs, dlqUrl);
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: names.queue }))).QueueUrl as string;
+  const mainArn = await queueArn(sqs, queueUrl);
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      Attributes: {
+        VisibilityTimeout: String(queueSpec.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(queueSpec.retentionSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: queueSpec.maxReceiveCount,
+        }),
+        Policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "s3.amazonaws.com" },
+              Action: "sqs:SendMessage",
+              Resource: mainArn,
+              Condition: { ArnLike: { "aws:SourceArn": `arn:aws:s3:::${names.bucket}` } },
+            },
+          ],
+        }),
+      },
+    }),
+  );
+
+  // Bucket: private, CORS for the web origin, uploads under images/ notify the queue.
+  log("bucket");
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
+  } catch (error) {
+    if (!isName(error, "BucketAlreadyOwnedByYou", "BucketAlreadyExists")) throw error;
+  }
+  await s3.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: names.bucket,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  );
+  await s3.send(
+    new PutBucketCorsCommand({
+      Bucket: names.bucket,
+      CORSConfiguration: {
+        CORSRules: [
+          {
+            AllowedOrigins: [options.webOrigin],
+            AllowedMethods: [...bucketSpec.corsMethods],
+            AllowedHeaders: ["*"],
+            ExposeHeaders: ["ETag"],
+            MaxAgeSeconds: bucketSpec.corsMaxAgeSeconds,
+          },
+        ],
+      },
+    }),
+  );
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: names.bucket,
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Id: "uploads-to-analysis",
+            QueueArn: mainArn,
+            Events: ["s3:ObjectCreated:*"],
+            Filter: { Key: { FilterRules: [{ Name: "prefix", Value: bucketSpec.uploadPrefix }] } },
+          },
+        ],
+      },
+    }),
+  );
+
+  // Table and its indexes.
+  log("table");
+  await ensureTable(dynamo, names.table);
+
+  // The sharp layer, published again only when its content changes.
+  log("sharp layer");
+  const layerArn = await ensureSharpLayer(lambda, names.sharpLayer);
+
+  // Functions.
+  const jwks = await devJwks(options.home);
+  const s3Endpoint = options.endpoint;
+  const environment: Record<string, string> = {
+    [env.stage]: stage,
+    [env.table]: names.table,
+    [env.bucket]: names.bucket,
+    [env.queueUrl]: queueUrl,
+    [env.webOrigin]: options.webOrigin,
+    [env.authIssuer]: DEV_ISSUER,
+    [env.authAudience]: DEV_AUDIENCE,
+    [env.authJwks]: JSON.stringify(jwks),
+    [env.s3PublicEndpoint]: s3Endpoint,
+    [env.s3ForcePathStyle]: "true",
+    // MiniStack runs functions on this machine; LocalStack runs them in containers next to itself.
+    [env.awsEndpoint]:
+      options.target === "localstack" ? "http://localhost.localstack.cloud:4566" : options.endpoint,
+    NODE_OPTIONS: "--enable-source-maps",
+    ...options.extraEnvironment,
+  };
+  const functionArns = {} as Record<FunctionId, string>;
+  for (const id of Object.keys(functions) as FunctionId[]) {
+    log(`function ${id}`);
+    functionArns[id] = await ensureFunction(lambda, {
+      name: names.function(id),
+      id,
+      bundle: bundles[id],
+      environment,
+      layers: functions[id].layers.map(() => layerArn),
+    });
+  }
+
+  // The queue consumer.
+  log("event source mapping");
+  await ensureEventSourceMapping(lambda, names.function(queueConsumer), mainArn);
+
+  // REST API: one proxy integration per route, then a deployment of the stage.
+  log("REST API");
+  const apiId = await ensureRestApi(apigw, lambda, names.api, stage, functionArns);
+
+  const apiUrl = `${options.endpoint}/restapis/${apiId}/${stage}/_user_request_`;
+  return {
+    target: options.target,
+    stage,
+    region: REGION,
+    endpoint: options.endpoint,
+    apiUrl,
+    apiId,
+    bucket: names.bucket,
+    table: names.table,
+    queue: queueUrl,
+    deadLetterQueue: dlqUrl,
+    functions: Object.fromEntries(
+      (Object.keys(functions) as FunctionId[]).map((id) => [id, names.function(id)]),
+    ) as Record<FunctionId, string>,
+  };
+}
+
+async function queueArn(sqs: SQSClient, url: string): Promise<string> {
+  const attributes = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
+  );
+  const arn = attributes.Attributes?.QueueArn;
+  if (!arn) throw new Error(`no ARN for queue ${url}`);
+  return arn;
+}
+
+async function ensureTable(dynamo: DynamoDBClient, name: string): Promise<void> {
+  const indexes = Object.entries(tableSpec.indexes);
+  try {
+    const existing = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+    const have = new Set(existing.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName));
+    const missing = indexes.map(([n]) => n).filter((n) => !have.has(n));
+    if (missing.length) {
+      throw new Error(
+        `Table ${name} exists without indexes ${missing.join(", ")}; remove .picstack/ministack-* to start afresh`,
+      );
+    }
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException) && !isName(error, "ResourceNotFoundException"))
+      throw error;
+  }
+  const attributes = new Set<string>([tableSpec.partitionKey, tableSpec.sortKey]);
+  for (const [, index] of indexes) {
+    attributes.add(index.partitionKey);
+    attributes.add(index.sortKey);
+  }
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: "S" })),
+      KeySchema: [
+        { AttributeName: tableSpec.partitionKey, KeyType: "HASH" },
+        { AttributeName: tableSpec.sortKey, KeyType: "RANGE" },
+      ],
+      GlobalSecondaryIndexes: indexes.map(([IndexName, index]) => ({
+        IndexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: "HASH" },
+          { AttributeName: index.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      })),
+    }),
+  );
+  if (tableSpec.pointInTimeRecovery) {
+    try {
+      await dynamo.send(
+        new UpdateContinuousBackupsCommand({
+          TableName: name,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      );
+    } catch {
+      // Emulators may not model backups; in AWS the stack sets it.
+    }
+  }
+}
+
+async function ensureSharpLayer(lambda: LambdaClient, name: string): Promise<string> {
+  const root = await buildSharpLayer();
+  const { zip, sha256 } = await zipDirectory(root);
+  const marker = `sha256:${sha256}`;
+  const versions = await lambda.send(new ListLayerVersionsCommand({ LayerName: name }));
+  const current = versions.LayerVersions?.find((v) => v.Description === marker);
+  if (current?.LayerVersionArn) return current.LayerVersionArn;
+  const published = await lambda.send(
+    new PublishLayerVersionCommand({
+      LayerName: name,
+      Description: marker,
+      Content: { ZipFile: zip },
+      CompatibleRuntimes: [RUNTIME],
+      CompatibleArchitectures: ["x86_64"],
+    }),
+  );
+  if (!published.LayerVersionArn) throw new Error("PublishLayerVersion returned no ARN");
+  return published.LayerVersionArn;
+}
+
+interface FunctionDeployment {
+  name: string;
+  id: FunctionId;
+  bundle: Bundle;
+  environment: Record<string, string>;
+  layers: string[];
+}
+
+async function ensureFunction(lambda: LambdaClient, fn: FunctionDeployment): Promise<string> {
+  const spec = functions[fn.id];
+  const configuration = {
+    FunctionName: fn.name,
+    Runtime: RUNTIME,
+    Handler: fn.bundle.handler,
+    Description: spec.description,
+    MemorySize: spec.memorySize,
+    Timeout: spec.timeout,
+    Layers: fn.layers,
+    Environment: { Variables: fn.environment },
+    Role: `arn:aws:iam::${ACCOUNT}:role/${fn.name}`,
+  } as const;
+  const waiter = { client: lambda, maxWaitTime: 120, minDelay: 1, maxDelay: 2 };
+  let existing: GetFunctionCommandOutput | undefined;
+  try {
+    existing = await lambda.send(new GetFunctionCommand({ FunctionName: fn.name }));
+  } catch (error) {
+    if (!(error instanceof LambdaNotFound) && !isName(error, "ResourceNotFoundException")) throw error;
+  }
+  if (!existing) {
+    const created = await lambda.send(
+      new CreateFunctionCommand({
+        ...configuration,
+        Code: { ZipFile: fn.bundle.zip },
+        Architectures: ["x86_64"],
+      }),
+    );
+    await waitUntilFunctionActiveV2(waiter, { FunctionName: fn.name });
+    return created.FunctionArn as string;
+  }
+  const current = existing.Configuration;
+  await lambda.send(new UpdateFunctionConfigurationCommand(configuration));
+  await waitUntilFunctionUpdatedV2(waiter, { FunctionName: fn.name });
+  if (current?.CodeSha256 !== fn.bundle.sha256) {
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: fn.name, ZipFile: fn.bundle.zip }));
+    await waitUntilFunctionUpdatedV2(waiter, { FunctionName: fn.name });
+  }
+  return current?.FunctionArn as string;
+}
+
+async function ensureEventSourceMapping(lambda: LambdaClient, functionName: string, queueArnValue: string) {
+  const settings = {
+    BatchSize: queueSpec.batchSize,
+    MaximumBatchingWindowInSeconds: queueSpec.maxBatchingWindowSeconds,
+    FunctionResponseTypes: ["ReportBatchItemFailures" as const],
+    Enabled: true,
+  };
+  const existing = await lambda.send(
+    new ListEventSourceMappingsCommand({ FunctionName: functionName, EventSourceArn: queueArnValue }),
+  );
+  const mapping = existing.EventSourceMappings?.find((m) => m.EventSourceArn === queueArnValue);
+  if (mapping?.UUID) {
+    await lambda.send(
+      new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, FunctionName: functionName, ...settings }),
+    );
+    return;
+  }
+  await lambda.send(
+    new CreateEventSourceMappingCommand({
+      FunctionName: functionName,
+      EventSourceArn: queueArnValue,
+      ...settings,
+    }),
+  );
+}
+
+async function ensureRestApi(
+  apigw: APIGatewayClient,
+  lambda: LambdaClient,
+  name: string,
+  stage: string,
+  functionArns: Record<FunctionId, string>,
+): Promise<string> {
+  const apis = await apigw.send(new GetRestApisCommand({ limit: 500 }));
+  let apiId = apis.items?.find((a) => a.name === name)?.id;
+  if (!apiId) {
+    const created = await apigw.send(
+      new CreateRestApiCommand({
+        name,
+        description: "Picstack image API",
+        endpointConfiguration: { types: ["REGIONAL"] },
+      }),
+    );
+    apiId = created.id as string;
+  }
+  const resources = new Map<string, Resource>();
+  for (const r of (await apigw.send(new GetResourcesCommand({ restApiId: apiId, limit: 500 }))).items ?? []) {
+    if (r.path) resources.set(r.path, r);
+  }
+  const ensurePath = async (path: string): Promise<string> => {
+    const found = resources.get(path);
+    if (found?.id) return found.id;
+    const cut = path.lastIndexOf("/");
+    const parentPath = cut === 0 ? "/" : path.slice(0, cut);
+    const parentId = await ensurePath(parentPath);
+    const created = await apigw.send(
+      new CreateResourceCommand({ restApiId: apiId, parentId, pathPart: path.slice(cut + 1) }),
+    );
+    resources.set(path, created);
+    return created.id as string;
+  };
+
+  for (const route of routes) {
+    const resourceId = await ensurePath(route.path);
+    const functionArn = functionArns[route.function];
+    try {
+      await apigw.send(
+        new PutMethodCommand({
+          restApiId: apiId,
+          resourceId,
+          httpMethod: route.method,
+          authorizationType: "NONE",
+        }),
+      );
+    } catch (error) {
+      if (!isName(error, "ConflictException")) throw error;
+    }
+    await apigw.send(
+      new PutIntegrationCommand({
+        restApiId: apiId,
+        resourceId,
+        httpMethod: route.method,
+        type: "AWS_PROXY",
+        integrationHttpMethod: "POST",
+        uri: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
+      }),
+    );
+    try {
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: functionArn,
+          StatementId: `apigateway-${route.method}-${route.path.replace(/[^A-Za-z0-9]/g, "_")}`,
+          Action: "lambda:InvokeFunction",
+          Principal: "apigateway.amazonaws.com",
+          SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/*/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`,
+        }),
+      );
+    } catch (error) {
+      if (!isName(error, "ResourceConflictException")) throw error;
+    }
+  }
+  await apigw.send(
+    new CreateDeploymentCommand({
+      restApiId: apiId,
+      stageName: stage,
+      description: new Date().toISOString(),
+    }),
+  );
+  return apiId;
+}

@@ -1,0 +1,61 @@
+/**
+ * The local stack's token issuer: an ES256 key pair made on first use and kept in `.picstack/`.
+ * Its public half is handed to the functions as an inline JWKS; `npm run token` signs with the private
+ * half. Tokens from it are worthless anywhere else.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
+import { picstackHome } from "./paths.js";
+
+export const DEV_ISSUER = "https://picstack.local/dev-issuer";
+export const DEV_AUDIENCE = "picstack-local";
+const ALG = "ES256";
+
+interface StoredKey {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+const keyFile = (home: string) => join(home, "dev-issuer", "key.json");
+
+export async function loadOrCreateDevKey(home = picstackHome()): Promise<StoredKey> {
+  const file = keyFile(home);
+  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as StoredKey;
+  const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true });
+  const kid = `dev-${Date.now().toString(36)}`;
+  const stored: StoredKey = {
+    kid,
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: ALG },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALG, use: "sig" },
+  };
+  await mkdir(join(home, "dev-issuer"), { recursive: true });
+  await writeFile(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  return stored;
+}
+
+/** The JWKS the functions verify against. */
+export async function devJwks(home = picstackHome()): Promise<{ keys: JWK[] }> {
+  return { keys: [(await loadOrCreateDevKey(home)).publicJwk] };
+}
+
+export interface DevTokenOptions {
+  /** Lifetime in seconds (default 12 hours). */
+  expiresIn?: number;
+  home?: string;
+}
+
+export async function signDevToken(userId: string, options: DevTokenOptions = {}): Promise<string> {
+  const stored = await loadOrCreateDevKey(options.home);
+  const key = await importJWK(stored.privateJwk, ALG);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: ALG, kid: stored.kid, typ: "JWT" })
+    .setSubject(userId)
+    .setIssuer(DEV_ISSUER)
+    .setAudience(DEV_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${options.expiresIn ?? 12 * 3600}s`)
+    .sign(key);
+}

@@ -1,0 +1,175 @@
+/**
+ * The local AWS emulator. MiniStack (the default) is installed into a project-local Python virtual
+ * environment on first use and started as a child process; LocalStack is expected to be running
+ * already (docker compose) and is only health-checked. Everything after that is the same code.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { picstackHome, repoRoot } from "./paths.js";
+
+export type Target = "ministack" | "localstack";
+
+export interface Emulator {
+  target: Target;
+  endpoint: string;
+  /** Stops the emulator if this process started it; a no-op otherwise. */
+  stop(): Promise<void>;
+  /** Whether this process started it. */
+  started: boolean;
+  logFile?: string;
+}
+
+const REQUIREMENTS = join(repoRoot, "infrastructure/local/requirements.txt");
+
+function log(message: string): void {
+  process.stderr.write(`[picstack] ${message}\n`);
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`the emulator exited with code ${child.exitCode}`);
+    if (await healthy(url)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+/** Python for the venv: `PICSTACK_PYTHON`, else `python3`. Fails with directions when there is none. */
+function findPython(): string {
+  const python = process.env.PICSTACK_PYTHON ?? "python3";
+  const probe = spawnSync(python, ["--version"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      `${python} was not found. MiniStack, the Docker-free emulator, needs Python 3.10 or newer ` +
+        "(set PICSTACK_PYTHON to use another interpreter). With Docker, run LocalStack instead: " +
+        "`docker compose -f docker-compose.localstack.yml up -d` then `npm start -- --target localstack` " +
+        "(see README, 'Run on LocalStack').",
+    );
+  }
+  return python;
+}
+
+/** Creates `.picstack/venv` with the pinned MiniStack, once per requirements file content. */
+export function ensureMinistackInstalled(home = picstackHome()): string {
+  const venv = join(home, "venv");
+  const bin = join(venv, "bin", "ministack");
+  const requirements = readFileSync(REQUIREMENTS);
+  const stamp = join(venv, ".picstack-requirements");
+  const digest = createHash("sha256").update(requirements).digest("hex");
+  if (existsSync(bin) && existsSync(stamp) && readFileSync(stamp, "utf8") === digest) return bin;
+
+  const python = findPython();
+  log(`installing MiniStack into ${venv} (first run only)`);
+  mkdirSync(home, { recursive: true });
+  const run = (cmd: string, args: string[]) => {
+    const result = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
+    if (result.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${result.status})`);
+  };
+  if (!existsSync(join(venv, "bin", "python"))) run(python, ["-m", "venv", venv]);
+  run(join(venv, "bin", "python"), [
+    "-m",
+    "pip",
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+    "-r",
+    REQUIREMENTS,
+  ]);
+  writeFileSync(stamp, digest);
+  return bin;
+}
+
+export interface MinistackOptions {
+  port: number;
+  home?: string;
+  /** Keep S3 objects and service state across restarts (default true). */
+  persist?: boolean;
+}
+
+export async function startMinistack(options: MinistackOptions): Promise<Emulator> {
+  const home = options.home ?? picstackHome();
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  const health = `${endpoint}/_ministack/health`;
+  if (await healthy(health)) {
+    log(`MiniStack is already running on ${endpoint}; deploying to it (it will be left running)`);
+    return { target: "ministack", endpoint, started: false, stop: async () => {} };
+  }
+  const bin = ensureMinistackInstalled(home);
+  const dataDir = join(home, `ministack-${options.port}`);
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = join(dataDir, "ministack.log");
+  const out = openSync(logFile, "a");
+  const persist = options.persist ?? true;
+  const child = spawn(bin, [], {
+    cwd: dataDir,
+    // Own process group, so stopping it also stops the Lambda worker processes it spawned.
+    detached: true,
+    stdio: ["ignore", out, out],
+    env: {
+      ...process.env,
+      // Lambdas run on the first `node` on PATH: the project's Node 22, like the nodejs22.x runtime.
+      PATH: `${join(repoRoot, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+      GATEWAY_PORT: String(options.port),
+      BIND_HOST: "127.0.0.1",
+      MINISTACK_HOST: "127.0.0.1",
+      MINISTACK_REGION: "us-east-1",
+      // TMPDIR stays the system's: MiniStack unpacks functions there, and under this repository
+      // Node would read the root package.json ("type": "module") and load its CommonJS worker as ESM.
+      PERSIST_STATE: persist ? "1" : "0",
+      STATE_DIR: join(dataDir, "state"),
+      S3_PERSIST: persist ? "1" : "0",
+      S3_DATA_DIR: join(dataDir, "s3"),
+      LOG_LEVEL: process.env.MINISTACK_LOG_LEVEL ?? "INFO",
+    },
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitFor(health, 60_000, child);
+  } catch (error) {
+    await stop();
+    throw new Error(`MiniStack did not start (${(error as Error).message}); see ${logFile}`);
+  }
+  log(`MiniStack is up on ${endpoint} (log: ${logFile})`);
+  return { target: "ministack", endpoint, started: true, stop, logFile };
+}
+
+/** LocalStack runs in Docker and is started by the user; this only checks it is there. */
+export async function connectLocalstack(endpoint: string): Promise<Emulator> {
+  const health = `${endpoint}/_localstack/health`;
+  try {
+    await waitFor(health, 10_000);
+  } catch {
+    throw new Error(
+      `LocalStack does not answer on ${endpoint}. Start it with ` +
+        "`docker compose -f docker-compose.localstack.yml up -d` (it needs Docker and LOCALSTACK_AUTH_TOKEN).",
+    );
+  }
+  return { target: "localstack", endpoint, started: false, stop: async () => {} };
+}

@@ -1,0 +1,5 @@
+export * from "./deploy.js";
+export * from "./dev-issuer.js";
+export * from "./emulator.js";
+export * from "./local-stack.js";
+export * from "./paths.js";

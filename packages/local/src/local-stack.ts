@@ -1,0 +1,69 @@
+/** Brings the whole stack up locally: emulator, resources, functions, API, web page, outputs file. */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { deploy, type Outputs } from "./deploy.js";
+import { connectLocalstack, type Emulator, startMinistack, type Target } from "./emulator.js";
+import { picstackHome } from "./paths.js";
+import { serveWeb, type WebServer } from "./web.js";
+
+export interface LocalStackOptions {
+  target: Target;
+  /** MiniStack's port (default 4566). */
+  port: number;
+  /** LocalStack's endpoint (default http://localhost:4566). */
+  localstackEndpoint: string;
+  webPort: number;
+  home?: string;
+  /** Keep emulator state across restarts (MiniStack). */
+  persist?: boolean;
+  extraEnvironment?: Record<string, string>;
+  log?: (message: string) => void;
+}
+
+export interface RunningStack {
+  outputs: Outputs;
+  emulator: Emulator;
+  stop(): Promise<void>;
+}
+
+export async function writeOutputs(outputs: Outputs, home = picstackHome()): Promise<string> {
+  const file = join(home, "outputs.json");
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(outputs, null, 2)}\n`);
+  return file;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<RunningStack> {
+  const log = options.log ?? ((m: string) => process.stderr.write(`[picstack] ${m}\n`));
+  const emulator =
+    options.target === "localstack"
+      ? await connectLocalstack(options.localstackEndpoint)
+      : await startMinistack({ port: options.port, home: options.home, persist: options.persist });
+  let web: WebServer | undefined;
+  try {
+    const webUrl = `http://127.0.0.1:${options.webPort}`;
+    const deployed = await deploy({
+      target: emulator.target,
+      endpoint: emulator.endpoint,
+      webOrigin: webUrl,
+      home: options.home,
+      extraEnvironment: options.extraEnvironment,
+      log,
+    });
+    web = await serveWeb(options.webPort, deployed.apiUrl);
+    const outputs: Outputs = { ...deployed, webUrl: web.url };
+    await writeOutputs(outputs, options.home);
+    return {
+      outputs,
+      emulator,
+      stop: async () => {
+        await web?.close();
+        await emulator.stop();
+      },
+    };
+  } catch (error) {
+    await web?.close();
+    await emulator.stop();
+    throw error;
+  }
+}
