@@ -106,7 +106,8 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
     log(`MiniStack is already running on ${endpoint}; deploying to it (it will be left running)`);
     return { target: "ministack", endpoint, started: false, stop: async () => {} };
   }
-  const bin = ensureMinistackInstalled(home);
+  // One virtual environment per checkout, whatever state directory this emulator uses.
+  const bin = ensureMinistackInstalled();
   const dataDir = join(home, `ministack-${options.port}`);
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, "ministack.log");

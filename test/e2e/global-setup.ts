@@ -1,0 +1,36 @@
+/**
+ * Starts the whole stack on MiniStack once for the e2e project, exactly as `npm start` does, on its own
+ * port and state directory so it never touches a developer's running stack.
+ */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { type Outputs, repoRoot, startLocalStack } from "@picstack/local";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    outputs: Outputs;
+    home: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const home = join(repoRoot, ".picstack/e2e");
+  // A fresh emulator state per run; the dev key and venv are reused.
+  await rm(join(home, "outputs.json"), { force: true });
+  const port = Number(process.env.PICSTACK_TEST_PORT ?? 4610);
+  const stack = await startLocalStack({
+    target: "ministack",
+    port,
+    webPort: Number(process.env.PICSTACK_TEST_WEB_PORT ?? 5190),
+    localstackEndpoint: "http://localhost:4566",
+    home,
+    persist: false,
+    log: () => {},
+  });
+  project.provide("outputs", stack.outputs);
+  project.provide("home", home);
+  return async () => {
+    await stack.stop();
+  };
+}
