@@ -4,11 +4,13 @@
  *   start   [--target ministack|localstack] [--port 4566] [--web-port 5173]   bring the stack up, stay in the foreground
  *   deploy  [--target ...] [--port ...]                                       redeploy code to a running emulator
  *   token   <userId> [--expires-in seconds]                                  print a dev bearer token
+ *   setup                                                                     install MiniStack and build the sharp layer ahead of time
  */
 import { parseArgs } from "node:util";
 import { deploy } from "./deploy.js";
+import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
 import { signDevToken } from "./dev-issuer.js";
-import type { Target } from "./emulator.js";
+import { ensureMinistackInstalled, type Target } from "./emulator.js";
 import { startLocalStack, writeOutputs } from "./local-stack.js";
 import { outputsFile } from "./paths.js";
 
@@ -47,7 +49,7 @@ function port(name: "port" | "web-port"): number {
 async function main(): Promise<void> {
   const [command = "start", ...args] = positionals;
   if (values.help) {
-    process.stdout.write("usage: picstack-local start|deploy|token <userId>  (see README)\n");
+    process.stdout.write("usage: picstack-local start|deploy|setup|token <userId>  (see README)\n");
     return;
   }
   switch (command) {
@@ -57,6 +59,12 @@ async function main(): Promise<void> {
       if (!/^[A-Za-z0-9._@:-]{1,128}$/.test(userId)) fail("a user id is 1–128 letters, digits or . _ @ : -");
       const expiresIn = values["expires-in"] ? Number(values["expires-in"]) : undefined;
       process.stdout.write(`${await signDevToken(userId, { expiresIn })}\n`);
+      return;
+    }
+    case "setup": {
+      const bin = ensureMinistackInstalled();
+      const layer = await buildSharpLayer();
+      process.stdout.write(`MiniStack: ${bin}\nsharp layer: ${layer}\n`);
       return;
     }
     case "deploy": {
