@@ -22,8 +22,15 @@ export function sharpVersion(): string {
   return version;
 }
 
+export const SHARP_LAYER_DIR = join(repoRoot, ".picstack/layers/sharp");
+
 /** The layer root (the folder that contains `nodejs/`). Cached by version. */
-export async function buildSharpLayer(outDir = join(repoRoot, ".picstack/layers/sharp")): Promise<string> {
+export async function buildSharpLayer(outDir = SHARP_LAYER_DIR): Promise<string> {
+  return buildSharpLayerSync(outDir);
+}
+
+/** Synchronous form, for CDK synthesis (SST stack functions are synchronous). */
+export function buildSharpLayerSync(outDir = SHARP_LAYER_DIR): string {
   const version = sharpVersion();
   const stamp = join(outDir, ".version");
   const nodejs = join(outDir, "nodejs");

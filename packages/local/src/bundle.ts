@@ -39,6 +39,8 @@ export async function bundleFunction(spec: FunctionSpec): Promise<Bundle> {
     platform: bundling.platform,
     minify: bundling.minify,
     sourcemap: bundling.sourcemap,
+    keepNames: bundling.keepNames,
+    mainFields: [...bundling.mainFields],
     external: [...bundling.external],
     banner: { js: bundling.banner },
     logLevel: "silent",

@@ -1,0 +1,119 @@
+/**
+ * Builds an SST Function from its entry in infrastructure/picstack.ts: handler, memory, timeout,
+ * bundling, environment, and least-privilege permissions derived from the declared `permissions`.
+ */
+import {
+  bundling,
+  env,
+  type FunctionId,
+  type FunctionPermissions,
+  functions,
+  RUNTIME,
+} from "@picstack/infrastructure";
+
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as s3 from "aws-cdk-lib/aws-s3";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Function as SstFunction, type Stack } from "sst/constructs";
+import { webOrigin } from "./settings.js";
+
+export interface FunctionResources {
+  bucket: s3.IBucket;
+  table: dynamodb.ITable;
+  queue: sqs.IQueue;
+  auth: { issuer: string; audience: string; jwksUrl: string };
+  sharpLayer?: lambda.ILayerVersion;
+}
+
+const TABLE_READ = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:DescribeTable",
+];
+const TABLE_WRITE = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+];
+const BUCKET_OBJECT_ACTIONS = {
+  get: "s3:GetObject",
+  put: "s3:PutObject",
+  delete: "s3:DeleteObject",
+} as const;
+
+/** IAM statements for exactly what `permissions` declares; never a wildcard action. */
+export function policyStatements(
+  permissions: FunctionPermissions,
+  r: FunctionResources,
+): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+  if (permissions.table) {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: permissions.table === "readWrite" ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ,
+        resources: [r.table.tableArn, `${r.table.tableArn}/index/*`],
+      }),
+    );
+  }
+  const objectActions = (permissions.bucket ?? [])
+    .filter((a): a is keyof typeof BUCKET_OBJECT_ACTIONS => a !== "list")
+    .map((a) => BUCKET_OBJECT_ACTIONS[a]);
+  if (objectActions.length) {
+    statements.push(
+      new iam.PolicyStatement({ actions: objectActions, resources: [r.bucket.arnForObjects("*")] }),
+    );
+  }
+  if (permissions.bucket?.includes("list")) {
+    statements.push(new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [r.bucket.bucketArn] }));
+  }
+  if (permissions.queue === "send") {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+        resources: [r.queue.queueArn],
+      }),
+    );
+  }
+  // `consume` is granted by the event source mapping (ReceiveMessage, DeleteMessage, ...).
+  return statements;
+}
+
+export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResources): SstFunction {
+  const spec = functions[id];
+  const fn = new SstFunction(stack, id, {
+    handler: spec.handler,
+    runtime: RUNTIME,
+    architecture: "x86_64",
+    description: spec.description,
+    memorySize: spec.memorySize,
+    timeout: spec.timeout,
+    layers: spec.layers.map(() => {
+      if (!r.sharpLayer) throw new Error(`${id} needs the sharp layer`);
+      return r.sharpLayer;
+    }),
+    nodejs: {
+      format: bundling.format,
+      minify: bundling.minify,
+      sourcemap: bundling.sourcemap,
+      // `external` here also stops SST from installing its own sharp build into the bundle.
+      esbuild: { external: [...bundling.external], target: bundling.target },
+    },
+    environment: {
+      [env.stage]: stack.stage,
+      [env.table]: r.table.tableName,
+      [env.bucket]: r.bucket.bucketName,
+      [env.queueUrl]: r.queue.queueUrl,
+      [env.webOrigin]: webOrigin(),
+      [env.authIssuer]: r.auth.issuer,
+      [env.authAudience]: r.auth.audience,
+      [env.authJwksUrl]: r.auth.jwksUrl,
+    },
+    permissions: policyStatements(spec.permissions, r),
+  });
+  return fn;
+}
