@@ -7,8 +7,8 @@
  *   setup                                                                     install MiniStack and build the sharp layer ahead of time
  */
 import { parseArgs } from "node:util";
-import { deploy } from "./deploy.js";
 import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
+import { deploy } from "./deploy.js";
 import { signDevToken } from "./dev-issuer.js";
 import { ensureMinistackInstalled, type Target } from "./emulator.js";
 import { startLocalStack, writeOutputs } from "./local-stack.js";
