@@ -16,6 +16,8 @@ export interface FunctionPermissions {
   /** `put`, `get`, `delete` on objects; `list` on the bucket. */
   bucket?: ReadonlyArray<"get" | "put" | "delete" | "list">;
   queue?: "send" | "consume";
+  /** Read the secret that signs list cursors. */
+  cursorSecret?: boolean;
 }
 
 export interface FunctionSpec {
@@ -27,6 +29,8 @@ export interface FunctionSpec {
   timeout: number;
   layers: ReadonlyArray<"sharp">;
   permissions: FunctionPermissions;
+  /** For scheduled jobs: an EventBridge schedule expression (AWS); locally a command runs the job. */
+  schedule?: string;
 }
 
 export const functions = {
@@ -38,6 +42,14 @@ export const functions = {
     layers: [],
     permissions: { table: "readWrite", bucket: ["put"] },
   },
+  listImages: {
+    handler: "packages/functions/src/http/list-images.handler",
+    description: "GET /images: the caller's images, paginated, with presigned URLs",
+    memorySize: 512,
+    timeout: 10,
+    layers: [],
+    permissions: { table: "read", bucket: ["get"], cursorSecret: true },
+  },
   getImage: {
     handler: "packages/functions/src/http/get-image.handler",
     description: "GET /images/{id}: one image with presigned URLs",
@@ -45,6 +57,39 @@ export const functions = {
     timeout: 10,
     layers: [],
     permissions: { table: "read", bucket: ["get"] },
+  },
+  updateImage: {
+    handler: "packages/functions/src/http/update-image.handler",
+    description: "PATCH /images/{id}: note and tags",
+    memorySize: 512,
+    timeout: 10,
+    layers: [],
+    permissions: { table: "readWrite", bucket: ["get"] },
+  },
+  deleteImage: {
+    handler: "packages/functions/src/http/delete-image.handler",
+    description: "DELETE /images/{id}: soft delete",
+    memorySize: 512,
+    timeout: 10,
+    layers: [],
+    permissions: { table: "readWrite" },
+  },
+  restoreImage: {
+    handler: "packages/functions/src/http/restore-image.handler",
+    description: "POST /images/{id}/restore: undo a delete within the retention period",
+    memorySize: 512,
+    timeout: 10,
+    layers: [],
+    permissions: { table: "readWrite", bucket: ["get"] },
+  },
+  purgeDeleted: {
+    handler: "packages/functions/src/jobs/purge-deleted.handler",
+    description: "Scheduled: remove images deleted longer ago than the retention period",
+    memorySize: 512,
+    timeout: 300,
+    layers: [],
+    permissions: { table: "readWrite", bucket: ["delete"] },
+    schedule: "rate(1 hour)",
   },
   health: {
     handler: "packages/functions/src/http/health.handler",
@@ -78,7 +123,11 @@ export interface RouteSpec {
 /** Every HTTP route. Auth is enforced in the handlers' middleware, not by an API Gateway authorizer. */
 export const routes: ReadonlyArray<RouteSpec> = [
   { method: "POST", path: "/images", function: "createImage" },
+  { method: "GET", path: "/images", function: "listImages" },
   { method: "GET", path: "/images/{id}", function: "getImage" },
+  { method: "PATCH", path: "/images/{id}", function: "updateImage" },
+  { method: "DELETE", path: "/images/{id}", function: "deleteImage" },
+  { method: "POST", path: "/images/{id}/restore", function: "restoreImage" },
   { method: "GET", path: "/health", function: "health" },
 ];
 
@@ -181,6 +230,11 @@ export const env = {
   /** An inline JWKS document (local dev issuer). One of the two must be set. */
   authJwks: "PICSTACK_AUTH_JWKS",
   maxUploadBytes: "PICSTACK_MAX_UPLOAD_BYTES",
+  /** Days a deleted image can be restored before the purge job removes it (default 7). */
+  retentionDays: "PICSTACK_RETENTION_DAYS",
+  /** The list-cursor signing secret: its Secrets Manager ARN (AWS) or the value itself (local). */
+  cursorSecretArn: "PICSTACK_CURSOR_SECRET_ARN",
+  cursorSecret: "PICSTACK_CURSOR_SECRET",
   /** Local only: the S3 endpoint clients reach for presigned URLs, and path-style addressing. */
   s3PublicEndpoint: "PICSTACK_S3_PUBLIC_ENDPOINT",
   s3ForcePathStyle: "PICSTACK_S3_FORCE_PATH_STYLE",

@@ -9,14 +9,14 @@ export interface GetImageDeps {
   objects: ObjectStore;
 }
 
-/** Another user's image answers exactly like a missing one. */
+/** Another user's image, and a deleted one, answer exactly like a missing one. */
 export async function getOwnedImage(
   images: ImageRepository,
   userId: string,
   id: string,
 ): Promise<ImageRecord> {
   const record = await images.get(id);
-  if (!record || record.userId !== userId) throw new ImageNotFoundError();
+  if (!record || record.userId !== userId || record.deletedAt) throw new ImageNotFoundError();
   return record;
 }
 

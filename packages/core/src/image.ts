@@ -43,6 +43,8 @@ export interface ImageRecord {
   error?: { code: string; message: string };
   /** While `processing`: until when the current worker owns the image (ISO-8601). */
   leaseUntil?: string;
+  /** Set by a soft delete; the image is purged after the retention period. */
+  deletedAt?: string;
 }
 
 export interface ImageUrls {

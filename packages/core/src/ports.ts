@@ -13,6 +13,38 @@ export interface ImageRepository {
   /** Final states; conditional on the image still being `processing`. */
   markReady(id: string, now: string, result: ProcessedImage): Promise<void>;
   markFailed(id: string, now: string, error: { code: string; message: string }): Promise<void>;
+  /** A page of a user's visible images, newest or oldest first. */
+  list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }>;
+  /** Changes note and/or tags of a visible image; keeps the tag index in step. */
+  updateDetails(record: ImageRecord, now: string, changes: DetailChanges): Promise<ImageRecord>;
+  /** Hides a visible image at once; conditional on it not being deleted already. */
+  softDelete(record: ImageRecord, now: string): Promise<void>;
+  /** Makes a deleted image visible again; conditional on it still being deleted. */
+  restore(record: ImageRecord, now: string): Promise<ImageRecord>;
+  /** Deleted images whose `deletedAt` is before `before`, oldest first. */
+  listDeletedBefore(before: string, limit: number): Promise<ImageRecord[]>;
+  /** Removes a deleted image's record for good; conditional on it still being deleted. */
+  purge(record: ImageRecord): Promise<void>;
+}
+
+/** Where a page ended, as the repository understands it; the API signs it into an opaque cursor. */
+export type PageKey = Record<string, string>;
+
+export interface ListQuery {
+  userId: string;
+  limit: number;
+  order: "asc" | "desc";
+  /** Inclusive bounds on `createdAt` (ISO-8601). */
+  from?: string;
+  to?: string;
+  status?: ImageRecord["status"];
+  tag?: string;
+  after?: PageKey;
+}
+
+export interface DetailChanges {
+  note?: string | null;
+  tags?: string[];
 }
 
 export interface ProcessedImage {

@@ -2,9 +2,12 @@
 import {
   type Clock,
   ConflictError,
+  type DetailChanges,
   type ImageRecord,
   type ImageRepository,
+  type ListQuery,
   type ObjectStore,
+  type PageKey,
   type PresignedUpload,
   type ProcessedImage,
 } from "../src/index.js";
@@ -41,6 +44,56 @@ export class InMemoryImageRepository implements ImageRepository {
     const record = this.processing(id);
     Object.assign(record, { status: "failed", updatedAt: now, error });
     delete record.leaseUntil;
+  }
+
+  async list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }> {
+    const sortKey = (r: ImageRecord) => `${r.createdAt}#${r.id}`;
+    let all = [...this.records.values()]
+      .filter((r) => r.userId === query.userId && !r.deletedAt)
+      .filter((r) => !query.tag || r.tags.includes(query.tag))
+      .filter((r) => !query.status || r.status === query.status)
+      .filter((r) => (!query.from || r.createdAt >= query.from) && (!query.to || r.createdAt <= query.to))
+      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+    if (query.order === "desc") all.reverse();
+    if (query.after) {
+      const index = all.findIndex((r) => r.id === query.after?.id);
+      all = all.slice(index + 1);
+    }
+    const items = all.slice(0, query.limit).map((r) => structuredClone(r));
+    const last = items.at(-1);
+    return all.length > query.limit && last ? { items, next: { id: last.id } } : { items };
+  }
+
+  async updateDetails(record: ImageRecord, now: string, changes: DetailChanges): Promise<ImageRecord> {
+    const stored = this.records.get(record.id);
+    if (!stored || stored.deletedAt) throw new ConflictError("gone");
+    Object.assign(stored, changes, { updatedAt: now });
+    return structuredClone(stored);
+  }
+
+  async softDelete(record: ImageRecord, now: string): Promise<void> {
+    const stored = this.records.get(record.id);
+    if (!stored || stored.deletedAt) throw new ConflictError("already deleted");
+    Object.assign(stored, { deletedAt: now, updatedAt: now });
+  }
+
+  async restore(record: ImageRecord, now: string): Promise<ImageRecord> {
+    const stored = this.records.get(record.id);
+    if (!stored?.deletedAt) throw new ConflictError("not deleted");
+    delete stored.deletedAt;
+    stored.updatedAt = now;
+    return structuredClone(stored);
+  }
+
+  async listDeletedBefore(before: string, limit: number): Promise<ImageRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => r.deletedAt && r.deletedAt < before)
+      .slice(0, limit)
+      .map((r) => structuredClone(r));
+  }
+
+  async purge(record: ImageRecord): Promise<void> {
+    this.records.delete(record.id);
   }
 
   private processing(id: string): ImageRecord {

@@ -21,6 +21,9 @@ const schema = z
     [env.authJwksUrl]: z.string().url().optional(),
     [env.authJwks]: z.string().optional(),
     [env.maxUploadBytes]: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
+    [env.retentionDays]: z.coerce.number().min(0).max(365).default(7),
+    [env.cursorSecretArn]: z.string().min(1).optional(),
+    [env.cursorSecret]: z.string().min(32).optional(),
     [env.s3PublicEndpoint]: z.string().url().optional(),
     [env.s3ForcePathStyle]: bool.default(false),
   })
@@ -36,6 +39,8 @@ export interface Config {
   webOrigin: string;
   auth: { issuer: string; audience: string; jwksUrl?: string; jwks?: { keys: Record<string, unknown>[] } };
   maxUploadBytes: number;
+  retentionDays: number;
+  cursorSecret: { arn?: string; value?: string };
   s3: { publicEndpoint?: string; forcePathStyle: boolean };
   uploadTtlSeconds: number;
   downloadTtlSeconds: number;
@@ -70,6 +75,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       jwks,
     },
     maxUploadBytes: e[env.maxUploadBytes] as number,
+    retentionDays: e[env.retentionDays] as number,
+    cursorSecret: {
+      arn: e[env.cursorSecretArn] as string | undefined,
+      value: e[env.cursorSecret] as string | undefined,
+    },
     s3: {
       publicEndpoint: e[env.s3PublicEndpoint] as string | undefined,
       forcePathStyle: e[env.s3ForcePathStyle] as boolean,

@@ -2,6 +2,8 @@
  * SDK clients and adapters, built once per cold start and shared by the handlers in one bundle.
  * Each getter builds on first use so a bundle only creates what its handler needs.
  */
+
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import {
   createDocumentClient,
   createJwtVerifier,
@@ -11,7 +13,7 @@ import {
   S3ObjectStore,
   type TokenVerifier,
 } from "@picstack/adapters";
-import type { ImageRepository, ObjectStore } from "@picstack/core";
+import { CursorCodec, type ImageRepository, type ObjectStore } from "@picstack/core";
 import { config } from "./config.js";
 
 function once<T>(build: () => T): () => T {
@@ -41,3 +43,13 @@ export const objectStore = once<ObjectStore>(() => {
 });
 
 export const tokenVerifier = once<TokenVerifier>(() => createJwtVerifier(config().auth));
+
+/** The list-cursor codec; in AWS its secret is read from Secrets Manager once per cold start. */
+export const cursorCodec = once(async (): Promise<CursorCodec> => {
+  const { arn, value } = config().cursorSecret;
+  if (value) return new CursorCodec(value);
+  if (!arn) throw new Error("No cursor secret is configured");
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!secret.SecretString) throw new Error("The cursor secret is empty");
+  return new CursorCodec(secret.SecretString);
+});

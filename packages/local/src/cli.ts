@@ -4,11 +4,12 @@
  *   start   [--target ministack|localstack] [--port 4566] [--web-port 5173]   bring the stack up, stay in the foreground
  *   deploy  [--target ...] [--port ...]                                       redeploy code to a running emulator
  *   token   <userId> [--expires-in seconds]                                  print a dev bearer token
+ *   purge   [--port ...]                                                      run the scheduled purge job once, now
  *   setup                                                                     install MiniStack and build the sharp layer ahead of time
  */
 import { parseArgs } from "node:util";
 import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
-import { deploy } from "./deploy.js";
+import { deploy, runJob } from "./deploy.js";
 import { signDevToken } from "./dev-issuer.js";
 import { ensureMinistackInstalled, type Target } from "./emulator.js";
 import { startLocalStack, writeOutputs } from "./local-stack.js";
@@ -49,7 +50,7 @@ function port(name: "port" | "web-port"): number {
 async function main(): Promise<void> {
   const [command = "start", ...args] = positionals;
   if (values.help) {
-    process.stdout.write("usage: picstack-local start|deploy|setup|token <userId>  (see README)\n");
+    process.stdout.write("usage: picstack-local start|deploy|purge|setup|token <userId>  (see README)\n");
     return;
   }
   switch (command) {
@@ -65,6 +66,14 @@ async function main(): Promise<void> {
       const bin = ensureMinistackInstalled();
       const layer = await buildSharpLayer();
       process.stdout.write(`MiniStack: ${bin}\nsharp layer: ${layer}\n`);
+      return;
+    }
+    case "purge": {
+      const t = target();
+      const endpoint =
+        t === "localstack" ? values["localstack-endpoint"] : `http://127.0.0.1:${port("port")}`;
+      const result = await runJob(endpoint, "purgeDeleted");
+      process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
     case "deploy": {

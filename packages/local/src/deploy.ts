@@ -27,6 +27,7 @@ import {
   CreateFunctionCommand,
   GetFunctionCommand,
   type GetFunctionCommandOutput,
+  InvokeCommand,
   LambdaClient,
   ResourceNotFoundException as LambdaNotFound,
   ListEventSourceMappingsCommand,
@@ -66,7 +67,7 @@ import {
 } from "@picstack/infrastructure";
 import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
 import { type Bundle, bundleFunction, zipDirectory } from "./bundle.js";
-import { DEV_AUDIENCE, DEV_ISSUER, devJwks } from "./dev-issuer.js";
+import { DEV_AUDIENCE, DEV_ISSUER, devCursorSecret, devJwks } from "./dev-issuer.js";
 import type { Target } from "./emulator.js";
 
 export const REGION = "us-east-1";
@@ -232,6 +233,7 @@ export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "web
     [env.authIssuer]: DEV_ISSUER,
     [env.authAudience]: DEV_AUDIENCE,
     [env.authJwks]: JSON.stringify(jwks),
+    [env.cursorSecret]: await devCursorSecret(options.home),
     [env.s3PublicEndpoint]: s3Endpoint,
     [env.s3ForcePathStyle]: "true",
     // MiniStack runs functions on this machine; LocalStack runs them in containers next to itself.
@@ -519,4 +521,22 @@ async function ensureRestApi(
     }),
   );
   return apiId;
+}
+
+/** Runs a scheduled job's function once (what EventBridge does on schedule in AWS). */
+export async function runJob(endpoint: string, id: FunctionId, stage = LOCAL_STAGE): Promise<unknown> {
+  const lambda = new LambdaClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+  const result = await lambda.send(
+    new InvokeCommand({
+      FunctionName: resourceNames(stage).function(id),
+      Payload: new TextEncoder().encode("{}"),
+    }),
+  );
+  const payload = result.Payload ? JSON.parse(new TextDecoder().decode(result.Payload)) : undefined;
+  if (result.FunctionError) throw new Error(`${id} failed: ${JSON.stringify(payload)}`);
+  return payload;
 }

@@ -2,8 +2,11 @@
 import {
   ConflictError,
   DomainError,
+  ImageNotDeletedError,
   ImageNotFoundError,
+  InvalidCursorError,
   PayloadTooLargeError,
+  RestoreWindowClosedError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "@picstack/core";
@@ -25,8 +28,11 @@ export class HttpError extends Error {
 
 const STATUS_BY_DOMAIN_ERROR: ReadonlyArray<[new (...args: never[]) => DomainError, number]> = [
   [ValidationError, 400],
+  [InvalidCursorError, 400],
   [ImageNotFoundError, 404],
   [ConflictError, 409],
+  [ImageNotDeletedError, 409],
+  [RestoreWindowClosedError, 409],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
 ];

@@ -8,6 +8,7 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import middy from "@middy/core";
+import { IMAGE_ID_PATTERN, ImageNotFoundError } from "@picstack/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { z } from "zod";
 import { config } from "../config.js";
@@ -91,6 +92,29 @@ export interface HttpOptions<S extends z.ZodType | undefined> {
   /** Whether a valid bearer token is required (every route but health and the OpenAPI document). */
   auth: boolean;
   body?: S;
+}
+
+/** Query-string parameters validated by `schema`; unknown or repeated parameters are refused. */
+export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
+  const repeated = Object.entries(event.multiValueQueryStringParameters ?? {}).find(
+    ([, v]) => (v?.length ?? 0) > 1,
+  );
+  if (repeated) {
+    throw new HttpError(400, "validation_error", `Query parameter ${repeated[0]} is given more than once`);
+  }
+  const parsed = schema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    throw new HttpError(400, "validation_error", "The query string is not valid", {}, issues);
+  }
+  return parsed.data;
+}
+
+/** The `{id}` path parameter; a malformed id cannot exist, so it answers like a missing image. */
+export function imageIdParam(pathParameters: Record<string, string>): string {
+  const id = pathParameters.id ?? "";
+  if (!IMAGE_ID_PATTERN.test(id)) throw new ImageNotFoundError();
+  return id;
 }
 
 export function http<S extends z.ZodType | undefined = undefined>(

@@ -1,0 +1,143 @@
+/** List, update, delete, restore and purge a user's images. */
+import { z } from "zod";
+import { MAX_NOTE_LENGTH } from "./create-upload.service.js";
+import type { CursorCodec } from "./cursor.js";
+import { DomainError, ImageNotFoundError } from "./errors.js";
+import { getOwnedImage, presignImageUrls } from "./get-image.service.js";
+import { type Image, type ImageRecord, toImage } from "./image.js";
+import type { Clock, ImageRepository, ListQuery, ObjectStore } from "./ports.js";
+import { normalizeTags } from "./tags.js";
+
+const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+
+export const listImagesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(2048).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  tag: z.string().trim().toLowerCase().min(1).max(50).optional(),
+  status: z.enum(["pending", "processing", "ready", "failed"]).optional(),
+  order: z.enum(["desc", "asc"]).default("desc"),
+});
+export type ListImagesQuery = z.infer<typeof listImagesQuery>;
+
+export const updateImageInput = z
+  .strictObject({
+    note: z.string().max(MAX_NOTE_LENGTH).nullable().optional(),
+    tags: z.array(z.string().max(200)).max(100).optional(),
+  })
+  .refine((v) => v.note !== undefined || v.tags !== undefined, "Give a note, tags, or both");
+export type UpdateImageInput = z.infer<typeof updateImageInput>;
+
+export class RestoreWindowClosedError extends DomainError {
+  readonly code = "restore_window_closed";
+}
+
+export class ImageNotDeletedError extends DomainError {
+  readonly code = "image_not_deleted";
+  constructor() {
+    super("The image is not deleted");
+  }
+}
+
+export class InvalidRangeError extends DomainError {
+  readonly code = "validation_error";
+}
+
+export interface ManageDeps {
+  images: ImageRepository;
+  objects: ObjectStore;
+  clock: Clock;
+}
+
+/** `from`/`to` as full ISO timestamps; a bare date covers that whole day. */
+function bounds(query: ListImagesQuery): { from?: string; to?: string } {
+  const from = query.from ? new Date(query.from).toISOString() : undefined;
+  const to = query.to
+    ? query.to.length === 10
+      ? new Date(`${query.to}T23:59:59.999Z`).toISOString()
+      : new Date(query.to).toISOString()
+    : undefined;
+  if (from && to && from > to) throw new InvalidRangeError("`from` must not be after `to`");
+  return { from, to };
+}
+
+export async function listImages(
+  deps: ManageDeps & { cursors: CursorCodec },
+  userId: string,
+  query: ListImagesQuery,
+): Promise<{ items: Image[]; nextCursor: string | null }> {
+  const { from, to } = bounds(query);
+  // The cursor is bound to the user and to every parameter that shapes the pages.
+  const binding = JSON.stringify([userId, query.limit, from, to, query.tag, query.status, query.order]);
+  const listQuery: ListQuery = { userId, limit: query.limit, order: query.order };
+  if (from) listQuery.from = from;
+  if (to) listQuery.to = to;
+  if (query.tag) listQuery.tag = query.tag;
+  if (query.status) listQuery.status = query.status;
+  if (query.cursor) listQuery.after = deps.cursors.decode(query.cursor, binding);
+  const page = await deps.images.list(listQuery);
+  const items = await Promise.all(
+    page.items.map(async (record) => toImage(record, await presignImageUrls(deps.objects, record))),
+  );
+  return { items, nextCursor: page.next ? deps.cursors.encode(page.next, binding) : null };
+}
+
+export async function updateImage(
+  deps: ManageDeps,
+  userId: string,
+  id: string,
+  input: UpdateImageInput,
+): Promise<Image> {
+  const record = await getOwnedImage(deps.images, userId, id);
+  const changes: { note?: string | null; tags?: string[] } = {};
+  // An empty or null note removes the note, never the image.
+  if (input.note !== undefined) changes.note = input.note?.trim() ? input.note.trim() : null;
+  if (input.tags !== undefined) changes.tags = normalizeTags(input.tags);
+  const updated = await deps.images.updateDetails(record, deps.clock.now().toISOString(), changes);
+  return toImage(updated, await presignImageUrls(deps.objects, updated));
+}
+
+export async function deleteImage(deps: ManageDeps, userId: string, id: string): Promise<void> {
+  const record = await getOwnedImage(deps.images, userId, id);
+  await deps.images.softDelete(record, deps.clock.now().toISOString());
+}
+
+export async function restoreImage(
+  deps: ManageDeps & { retentionDays: number },
+  userId: string,
+  id: string,
+): Promise<Image> {
+  const record = await deps.images.get(id);
+  if (!record || record.userId !== userId) throw new ImageNotFoundError();
+  if (!record.deletedAt) throw new ImageNotDeletedError();
+  const now = deps.clock.now();
+  if (now.getTime() - Date.parse(record.deletedAt) > deps.retentionDays * 86_400_000) {
+    throw new RestoreWindowClosedError(`Deleted images can be restored for ${deps.retentionDays} days`);
+  }
+  const restored = await deps.images.restore(record, now.toISOString());
+  return toImage(restored, await presignImageUrls(deps.objects, restored));
+}
+
+/** Removes images deleted longer ago than the retention: record, tag items, original and thumbnails. */
+export async function purgeDeleted(
+  deps: ManageDeps & { retentionDays: number },
+  batch = 100,
+): Promise<{ purged: string[] }> {
+  const before = new Date(deps.clock.now().getTime() - deps.retentionDays * 86_400_000).toISOString();
+  const purged: string[] = [];
+  for (;;) {
+    const due = await deps.images.listDeletedBefore(before, batch);
+    if (due.length === 0) break;
+    for (const record of due) {
+      const keys = [record.originalKey];
+      if (record.thumbnails) keys.push(record.thumbnails.thumb.key, record.thumbnails.preview.key);
+      // Objects first: if this fails the record stays, and the next run tries again.
+      await deps.objects.delete(keys);
+      await deps.images.purge(record);
+      purged.push(record.id);
+    }
+    if (due.length < batch) break;
+  }
+  return { purged };
+}

@@ -1,0 +1,226 @@
+/**
+ * The image API beyond the skeleton, on the local stack as a client uses it: list with filters and
+ * signed cursors, update of note and tags (and the tag index with them), delete, restore and purge.
+ */
+
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { runJob } from "@picstack/local";
+import { beforeAll, describe, expect, it } from "vitest";
+import { api, expectError, outputs, tokenFor } from "./helpers.js";
+
+interface Image {
+  id: string;
+  status: string;
+  tags: string[];
+  note: string | null;
+  createdAt: string;
+}
+interface Page {
+  items: Image[];
+  nextCursor: string | null;
+}
+
+async function create(token: string, body: Record<string, unknown> = {}): Promise<Image> {
+  const response = await api<{ image: Image }>("POST", "/images", {
+    token,
+    body: { filename: "x.jpg", contentType: "image/jpeg", size: 1000, ...body },
+  });
+  expect(response.status).toBe(201);
+  return response.body.image;
+}
+
+async function listAll(token: string, query: string): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const suffix: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+    const response = await api<Page>("GET", `/images?${query}${suffix}`, { token });
+    expect(response.status).toBe(200);
+    ids.push(...response.body.items.map((i) => i.id));
+    cursor = response.body.nextCursor;
+    pages++;
+  } while (cursor && pages < 50);
+  return { ids, pages };
+}
+
+function documents(): DynamoDBDocumentClient {
+  const o = outputs();
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: o.endpoint,
+      region: o.region,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    }),
+  );
+}
+
+describe("GET /images", () => {
+  let token: string;
+  const created: Image[] = [];
+
+  beforeAll(async () => {
+    token = await tokenFor(`lister-${Date.now()}`);
+    for (let i = 0; i < 7; i++) created.push(await create(token, { tags: i % 2 === 0 ? ["Even"] : ["odd"] }));
+  });
+
+  it("pages through every image newest first with no duplicates or gaps", async () => {
+    const { ids, pages } = await listAll(token, "limit=3");
+    expect(ids).toEqual(created.map((i) => i.id).reverse());
+    expect(pages).toBe(3);
+  });
+
+  it("lists oldest first with order=asc", async () => {
+    const { ids } = await listAll(token, "limit=2&order=asc");
+    expect(ids).toEqual(created.map((i) => i.id));
+  });
+
+  it("filters by tag through the tag index, and by status and date range", async () => {
+    const even = await listAll(token, "tag=EVEN&limit=2");
+    expect(even.ids).toEqual(
+      created
+        .filter((_, i) => i % 2 === 0)
+        .map((i) => i.id)
+        .reverse(),
+    );
+    expect((await listAll(token, "status=ready")).ids).toEqual([]);
+    expect((await listAll(token, "status=pending")).ids).toHaveLength(7);
+    const middle = created[3] as Image;
+    const from = await listAll(token, `from=${encodeURIComponent(middle.createdAt)}&order=asc`);
+    expect(from.ids[0]).toBe(middle.id);
+    expect(from.ids).toHaveLength(4);
+  });
+
+  it("refuses a tampered cursor, another user's cursor and a cursor from another query", async () => {
+    const first = await api<Page>("GET", "/images?limit=2", { token });
+    const cursor = first.body.nextCursor as string;
+    const tampered = `${cursor.slice(0, -2)}${cursor.endsWith("A") ? "B" : "A"}A`;
+    const other = await tokenFor("someone-else");
+
+    expectError(
+      await api("GET", `/images?limit=2&cursor=${encodeURIComponent(tampered)}`, { token }),
+      400,
+      "invalid_cursor",
+    );
+    expectError(
+      await api("GET", `/images?limit=2&cursor=${encodeURIComponent(cursor)}`, { token: other }),
+      400,
+      "invalid_cursor",
+    );
+    expectError(
+      await api("GET", `/images?limit=3&cursor=${encodeURIComponent(cursor)}`, { token }),
+      400,
+      "invalid_cursor",
+    );
+  });
+
+  it("validates the query string", async () => {
+    expectError(await api("GET", "/images?limit=0", { token }), 400, "validation_error");
+    expectError(await api("GET", "/images?limit=101", { token }), 400, "validation_error");
+    expectError(await api("GET", "/images?order=sideways", { token }), 400, "validation_error");
+    expectError(await api("GET", "/images?from=yesterday", { token }), 400, "validation_error");
+    expectError(await api("GET", "/images?colour=red", { token }), 400, "validation_error");
+  });
+
+  it("never shows one user another user's images", async () => {
+    const stranger = await tokenFor(`stranger-${Date.now()}`);
+    expect((await listAll(stranger, "limit=100")).ids).toEqual([]);
+  });
+});
+
+describe("PATCH /images/{id}", () => {
+  it("normalizes tags, keeps the tag index in step, and removes an empty note without removing the image", async () => {
+    // Prepare
+    const token = await tokenFor(`patcher-${Date.now()}`);
+    const image = await create(token, { tags: ["sea"], note: "first" });
+
+    // Act
+    const patched = await api<Image>("PATCH", `/images/${image.id}`, {
+      token,
+      body: { tags: [" Beach ", "SUNSET", "beach"], note: "" },
+    });
+
+    // Assess
+    expect(patched.status).toBe(200);
+    expect(patched.body.tags).toEqual(["beach", "sunset"]);
+    expect(patched.body.note).toBeNull();
+    expect((await listAll(token, "tag=sea")).ids).toEqual([]);
+    expect((await listAll(token, "tag=beach")).ids).toEqual([image.id]);
+    const again = await api<Image>("GET", `/images/${image.id}`, { token });
+    expect(again.body).toMatchObject({ tags: ["beach", "sunset"], note: null });
+  });
+
+  it("refuses unknown fields, too many tags, an empty body, and other users", async () => {
+    const token = await tokenFor(`patcher2-${Date.now()}`);
+    const image = await create(token);
+    expectError(
+      await api("PATCH", `/images/${image.id}`, { token, body: { status: "ready" } }),
+      400,
+      "validation_error",
+    );
+    const many = Array.from({ length: 21 }, (_, i) => `t${i}`);
+    expectError(
+      await api("PATCH", `/images/${image.id}`, { token, body: { tags: many } }),
+      400,
+      "validation_error",
+    );
+    expectError(await api("PATCH", `/images/${image.id}`, { token, body: {} }), 400, "validation_error");
+    const other = await tokenFor("not-the-owner");
+    expectError(
+      await api("PATCH", `/images/${image.id}`, { token: other, body: { note: "mine" } }),
+      404,
+      "image_not_found",
+    );
+  });
+});
+
+describe("DELETE, restore and purge", () => {
+  it("hides a deleted image at once and restores it with its tags", async () => {
+    const token = await tokenFor(`deleter-${Date.now()}`);
+    const image = await create(token, { tags: ["keep"] });
+
+    const deleted = await api("DELETE", `/images/${image.id}`, { token });
+
+    expect(deleted.status).toBe(204);
+    expectError(await api("GET", `/images/${image.id}`, { token }), 404, "image_not_found");
+    expect((await listAll(token, "limit=10")).ids).toEqual([]);
+    expect((await listAll(token, "tag=keep")).ids).toEqual([]);
+    expectError(await api("DELETE", `/images/${image.id}`, { token }), 404, "image_not_found");
+
+    const restored = await api<Image>("POST", `/images/${image.id}/restore`, { token });
+
+    expect(restored.status).toBe(200);
+    expect(restored.body.tags).toEqual(["keep"]);
+    expect((await listAll(token, "tag=keep")).ids).toEqual([image.id]);
+    expectError(await api("POST", `/images/${image.id}/restore`, { token }), 409, "image_not_deleted");
+  });
+
+  it("purges images deleted longer ago than the retention, and nothing newer", async () => {
+    // Prepare: two deleted images; one backdated past the 7-day retention, as if time had passed.
+    const token = await tokenFor(`purger-${Date.now()}`);
+    const old = await create(token);
+    const recent = await create(token);
+    await api("DELETE", `/images/${old.id}`, { token });
+    await api("DELETE", `/images/${recent.id}`, { token });
+    const longAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
+    await documents().send(
+      new UpdateCommand({
+        TableName: outputs().table,
+        Key: { pk: `IMAGE#${old.id}`, sk: "IMAGE" },
+        UpdateExpression: "SET deletedAt = :d, gsi1sk = :sk",
+        ExpressionAttributeValues: { ":d": longAgo, ":sk": `${longAgo}#${old.id}` },
+      }),
+    );
+    expectError(await api("POST", `/images/${old.id}/restore`, { token }), 409, "restore_window_closed");
+
+    // Act
+    const result = (await runJob(outputs().endpoint, "purgeDeleted")) as { purged: string[] };
+
+    // Assess
+    expect(result.purged).toContain(old.id);
+    expect(result.purged).not.toContain(recent.id);
+    expectError(await api("POST", `/images/${old.id}/restore`, { token }), 404, "image_not_found");
+    expect((await api("POST", `/images/${recent.id}/restore`, { token })).status).toBe(200);
+  });
+});
