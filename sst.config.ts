@@ -1,15 +1,24 @@
+import { RUNTIME } from "@picstack/infrastructure";
 import type { SSTConfig } from "sst";
 import { Analysis } from "./stacks/Analysis.js";
 import { Api } from "./stacks/Api.js";
 import { Auth } from "./stacks/Auth.js";
+import { Jobs } from "./stacks/Jobs.js";
 import { Storage } from "./stacks/Storage.js";
 
-/** Picstack in AWS. The resources come from infrastructure/picstack.ts, like the local deployer's. */
+/**
+ * Picstack in AWS: `npx sst deploy --stage <name>` (`--region` overrides the region). The resources come
+ * from infrastructure/picstack.ts, like the local deployer's. Stages "prod" and "production" keep their
+ * data on `sst remove`; every other stage deletes it.
+ */
 export default {
-  config() {
-    return { name: "picstack", region: process.env.AWS_REGION ?? "us-east-1" };
+  config(_input) {
+    return { name: "picstack", region: "us-east-1" };
   },
   stacks(app) {
-    app.stack(Storage).stack(Auth).stack(Analysis).stack(Api);
+    // Each function also sets these from the declaration; the defaults cover any function SST adds.
+    // SST 2.49.8 maps "nodejs22.x" to Runtime.NODEJS_22_X (and defaults to it).
+    app.setDefaultFunctionProps({ runtime: RUNTIME, architecture: "x86_64" });
+    app.stack(Storage).stack(Auth).stack(Analysis).stack(Api).stack(Jobs);
   },
 } satisfies SSTConfig;

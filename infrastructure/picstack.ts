@@ -91,6 +91,14 @@ export const functions = {
     permissions: { table: "readWrite", bucket: ["delete"] },
     schedule: "rate(1 hour)",
   },
+  apiDocs: {
+    handler: "packages/functions/src/http/api-docs.handler",
+    description: "GET /openapi.json and GET /docs: the API description",
+    memorySize: 256,
+    timeout: 10,
+    layers: [],
+    permissions: {},
+  },
   health: {
     handler: "packages/functions/src/http/health.handler",
     description: "GET /health: table, bucket and queue checks",
@@ -129,6 +137,8 @@ export const routes: ReadonlyArray<RouteSpec> = [
   { method: "DELETE", path: "/images/{id}", function: "deleteImage" },
   { method: "POST", path: "/images/{id}/restore", function: "restoreImage" },
   { method: "GET", path: "/health", function: "health" },
+  { method: "GET", path: "/openapi.json", function: "apiDocs" },
+  { method: "GET", path: "/docs", function: "apiDocs" },
 ];
 
 /** The function that consumes the analysis queue. */

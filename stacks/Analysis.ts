@@ -13,15 +13,25 @@ export function Analysis({ stack }: StackContext) {
   const storage = use(Storage);
   const { auth } = use(Auth);
 
-  if (lambda.Runtime.NODEJS_22_X.name !== RUNTIME) throw new Error(`The sharp layer is built for ${RUNTIME}`);
+  if (queueSpec.visibilityTimeoutSeconds <= functions[queueConsumer].timeout) {
+    throw new Error("The queue's visibility timeout must exceed the consumer's timeout");
+  }
+
+  // sharp >= 0.33 from npm for linux-x64 glibc (built once per version into .picstack/layers/sharp); SST's
+  // own sharp handling would install sharp@0.32.6, which downloads libvips at install time.
+  // CDK compares runtimes by identity: use its own instance for the declared runtime.
+  const runtime = lambda.Runtime.ALL.find((r) => r.name === RUNTIME);
+  if (!runtime) throw new Error(`aws-cdk-lib does not know the runtime ${RUNTIME}`);
   const sharpLayer = new lambda.LayerVersion(stack, "SharpLayer", {
     code: lambda.Code.fromAsset(buildSharpLayerSync()),
-    compatibleRuntimes: [lambda.Runtime.NODEJS_22_X],
+    compatibleRuntimes: [runtime],
     compatibleArchitectures: [lambda.Architecture.X86_64],
     description: "sharp (libvips) for linux-x64 glibc, built from npm",
   });
 
-  const worker = picstackFunction(stack, queueConsumer, { ...storage, auth, sharpLayer });
+  const worker = picstackFunction(stack, queueConsumer, { ...storage, auth, layers: { sharp: sharpLayer } });
+  // Also grants the consumer ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes
+  // and GetQueueUrl on this queue only.
   worker.addEventSource(
     new SqsEventSource(storage.queue, {
       batchSize: queueSpec.batchSize,
@@ -29,9 +39,6 @@ export function Analysis({ stack }: StackContext) {
       reportBatchItemFailures: true,
     }),
   );
-  if (queueSpec.visibilityTimeoutSeconds <= functions[queueConsumer].timeout) {
-    throw new Error("The queue's visibility timeout must exceed the consumer's timeout");
-  }
 
   return { worker, sharpLayer };
 }

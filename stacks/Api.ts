@@ -1,5 +1,11 @@
 /** The REST API: one Lambda per function in the declaration, one route per entry in `routes`. */
-import { type FunctionId, routes } from "@picstack/infrastructure";
+import {
+  type FunctionId,
+  type FunctionSpec,
+  functions,
+  queueConsumer,
+  routes,
+} from "@picstack/infrastructure";
 import * as apig from "aws-cdk-lib/aws-apigateway";
 import { ApiGatewayV1Api, type Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { Auth } from "./Auth.js";
@@ -10,6 +16,14 @@ import { webOrigin } from "./settings.js";
 export function Api({ stack }: StackContext) {
   const storage = use(Storage);
   const { auth } = use(Auth);
+
+  // Every declared function is deployed: behind a route here, as the queue consumer (Analysis) or on its
+  // schedule (Jobs).
+  const routed = new Set<FunctionId>(routes.map((r) => r.function));
+  const unused = (Object.keys(functions) as FunctionId[]).filter(
+    (id) => !routed.has(id) && id !== queueConsumer && !(functions[id] as FunctionSpec).schedule,
+  );
+  if (unused.length) throw new Error(`Functions with no route and no queue: ${unused.join(", ")}`);
 
   const handlers = new Map<FunctionId, SstFunction>();
   const handlerFor = (id: FunctionId) => {
@@ -26,6 +40,8 @@ export function Api({ stack }: StackContext) {
     routes: Object.fromEntries(
       routes.map((r) => [`${r.method} ${r.path}`, { function: handlerFor(r.function) }]),
     ),
+    // The deployment stage is the SST stage (SST's default for `deployOptions.stageName`).
+    // CORS is set on the RestApi, not with SST's `cors` prop: that would answer every origin with '*'.
     cdk: {
       restApi: {
         endpointConfiguration: { types: [apig.EndpointType.REGIONAL] },
@@ -33,7 +49,6 @@ export function Api({ stack }: StackContext) {
           allowOrigins: [origin],
           allowMethods: [...new Set(routes.map((r) => r.method))],
           allowHeaders: ["Authorization", "Content-Type"],
-          maxAge: undefined,
         },
       },
     },

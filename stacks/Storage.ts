@@ -7,12 +7,16 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as s3n from "aws-cdk-lib/aws-s3-notifications";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { StackContext } from "sst/constructs";
 import { isProduction, webOrigin } from "./settings.js";
 
 export function Storage({ stack, app }: StackContext) {
-  const removalPolicy = isProduction(app) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+  // Production data outlives `sst remove`; any other stage is disposable, so its bucket is emptied and
+  // deleted with the stack (CDK's auto-delete custom resource) instead of being orphaned.
+  const production = isProduction(app);
+  const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
   const bucket = new s3.Bucket(stack, "Images", {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -21,6 +25,7 @@ export function Storage({ stack, app }: StackContext) {
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     versioned: false,
     removalPolicy,
+    autoDeleteObjects: !production,
     cors: [
       {
         allowedOrigins: [webOrigin()],
@@ -53,16 +58,16 @@ export function Storage({ stack, app }: StackContext) {
     prefix: bucketSpec.uploadPrefix,
   });
 
-  const [byUser, byTag] = [tableSpec.indexes.byUser, tableSpec.indexes.byTag];
   const table = new dynamodb.Table(stack, "Table", {
     partitionKey: { name: tableSpec.partitionKey, type: dynamodb.AttributeType.STRING },
     sortKey: { name: tableSpec.sortKey, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: tableSpec.pointInTimeRecovery },
+    // AWS-owned keys would also encrypt; AWS-managed (aws/dynamodb) keys show up in CloudTrail.
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
     removalPolicy,
   });
-  for (const [indexName, index] of Object.entries({ byUser, byTag })) {
+  for (const [indexName, index] of Object.entries(tableSpec.indexes)) {
     table.addGlobalSecondaryIndex({
       indexName,
       partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -71,6 +76,13 @@ export function Storage({ stack, app }: StackContext) {
     });
   }
 
+  // Signs list cursors; generated at deploy, read by the list function at cold start.
+  const cursorSecret = new secretsmanager.Secret(stack, "CursorSecret", {
+    description: "Picstack list-cursor signing key",
+    generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    removalPolicy,
+  });
+
   stack.addOutputs({
     BucketName: bucket.bucketName,
     TableName: table.tableName,
@@ -78,5 +90,5 @@ export function Storage({ stack, app }: StackContext) {
     DeadLetterQueueUrl: deadLetterQueue.queueUrl,
   });
 
-  return { bucket, queue, deadLetterQueue, table };
+  return { bucket, queue, deadLetterQueue, table, cursorSecret };
 }

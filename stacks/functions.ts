@@ -7,24 +7,30 @@ import {
   env,
   type FunctionId,
   type FunctionPermissions,
+  type FunctionSpec,
   functions,
   RUNTIME,
 } from "@picstack/infrastructure";
-
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as s3 from "aws-cdk-lib/aws-s3";
+import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Function as SstFunction, type Stack } from "sst/constructs";
 import { webOrigin } from "./settings.js";
+
+export type LayerName = FunctionSpec["layers"][number];
 
 export interface FunctionResources {
   bucket: s3.IBucket;
   table: dynamodb.ITable;
   queue: sqs.IQueue;
   auth: { issuer: string; audience: string; jwksUrl: string };
-  sharpLayer?: lambda.ILayerVersion;
+  /** Signs list cursors (functions whose permissions declare `cursorSecret`). */
+  cursorSecret: secretsmanager.ISecret;
+  /** The layers a function may name in its `layers`. */
+  layers?: Partial<Record<LayerName, lambda.ILayerVersion>>;
 }
 
 const TABLE_READ = [
@@ -46,7 +52,10 @@ const BUCKET_OBJECT_ACTIONS = {
   delete: "s3:DeleteObject",
 } as const;
 
-/** IAM statements for exactly what `permissions` declares; never a wildcard action. */
+/**
+ * IAM statements for exactly what `permissions` declares; never a wildcard action. Explicit statements,
+ * not SST's `bind`: binding a Bucket, Table or Queue grants `s3:*`, `dynamodb:*` or `sqs:*`.
+ */
 export function policyStatements(
   permissions: FunctionPermissions,
   r: FunctionResources,
@@ -79,12 +88,20 @@ export function policyStatements(
       }),
     );
   }
+  if (permissions.cursorSecret) {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [r.cursorSecret.secretArn],
+      }),
+    );
+  }
   // `consume` is granted by the event source mapping (ReceiveMessage, DeleteMessage, ...).
   return statements;
 }
 
 export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResources): SstFunction {
-  const spec = functions[id];
+  const spec: FunctionSpec = functions[id];
   const fn = new SstFunction(stack, id, {
     handler: spec.handler,
     runtime: RUNTIME,
@@ -92,15 +109,21 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
     description: spec.description,
     memorySize: spec.memorySize,
     timeout: spec.timeout,
-    layers: spec.layers.map(() => {
-      if (!r.sharpLayer) throw new Error(`${id} needs the sharp layer`);
-      return r.sharpLayer;
+    layers: spec.layers.map((name) => {
+      const layer = r.layers?.[name];
+      if (!layer) throw new Error(`${id} needs the ${name} layer`);
+      return layer;
     }),
+    // SST v2 always bundles ESM with platform node, keepNames, mainFields ["module", "main"] and a banner
+    // that defines `require` (so `bundling.banner` must NOT be passed: `require` would be declared twice).
+    // It marks only sharp and pg-native external (and `aws-sdk` v2 for nodejs16.x CommonJS), never
+    // `@aws-sdk/*`: the SDK v3 is bundled at the versions in package-lock.json. `esbuild` props other than
+    // `external` override SST's own options, so `target` replaces its "esnext".
     nodejs: {
       format: bundling.format,
       minify: bundling.minify,
       sourcemap: bundling.sourcemap,
-      // `external` here also stops SST from installing its own sharp build into the bundle.
+      // Listing sharp in `external` also stops SST from `npm install`ing sharp@0.32.6 into the bundle.
       esbuild: { external: [...bundling.external], target: bundling.target },
     },
     environment: {
@@ -112,6 +135,7 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
       [env.authIssuer]: r.auth.issuer,
       [env.authAudience]: r.auth.audience,
       [env.authJwksUrl]: r.auth.jwksUrl,
+      ...(spec.permissions.cursorSecret ? { [env.cursorSecretArn]: r.cursorSecret.secretArn } : {}),
     },
     permissions: policyStatements(spec.permissions, r),
   });

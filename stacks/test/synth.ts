@@ -1,32 +1,69 @@
-/** Synthesizes the stacks offline (no AWS credentials, no network) for assertions. */
+/**
+ * Synthesizes the app offline (no AWS credentials, no network) the way `sst deploy` does, for assertions:
+ * SST's CLI loader bundles sst.config.ts, its `stacks(app)` builds the stacks on an App with the project's
+ * stage, name and region, and `app.finish()` bundles every function (SST sets a function's real runtime,
+ * handler and code only then). Only the STS call and the bootstrap lookup are left out, which SST itself
+ * skips when NODE_ENV is "test" (vitest sets it).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
+import type { Stack as CdkStack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { App, getStack } from "sst/constructs";
-import { initProject } from "sst/project.js";
-import { Analysis } from "../Analysis.js";
-import { Api } from "../Api.js";
-import { Auth } from "../Auth.js";
-import { Storage } from "../Storage.js";
+import { App } from "sst/constructs";
+import { initProject, useProject } from "sst/project.js";
+import { load } from "sst/stacks/build.js";
+
+/** The web origin the tests deploy with, so CORS and environment assertions prove it is honoured. */
+export const TEST_WEB_ORIGIN = "https://picstack-web.example.test";
+export const TEST_ACCOUNT = "123456789012";
+
+export const STACK_NAMES = ["Storage", "Auth", "Analysis", "Api", "Jobs"] as const;
+export type StackName = (typeof STACK_NAMES)[number];
 
 export interface Synthesized {
-  storage: Template;
-  auth: Template;
-  analysis: Template;
-  api: Template;
+  app: App;
+  /** Where CDK staged the assets (function bundles, the sharp layer). */
+  outdir: string;
+  templates: Record<StackName, Template>;
 }
 
-let cached: Promise<Synthesized> | undefined;
+export async function synthesize(options: { stage: string; bundle: boolean }): Promise<Synthesized> {
+  if (options.bundle && process.env.NODE_ENV !== "test") {
+    throw new Error("NODE_ENV must be 'test': SST then bundles functions without looking up AWS");
+  }
+  await initProject({ stage: options.stage });
+  // After initProject, which loads .env files over process.env.
+  process.env.PICSTACK_WEB_ORIGIN = TEST_WEB_ORIGIN;
 
-export function synthesize(): Promise<Synthesized> {
-  cached ??= (async () => {
-    await initProject({ stage: "test" });
-    const app = new App({ mode: "deploy" });
-    app.stack(Storage).stack(Auth).stack(Analysis).stack(Api);
-    return {
-      storage: Template.fromStack(getStack(Storage)),
-      auth: Template.fromStack(getStack(Auth)),
-      analysis: Template.fromStack(getStack(Analysis)),
-      api: Template.fromStack(getStack(Api)),
-    };
-  })();
-  return cached;
+  const project = useProject();
+  const [, config] = await load(project.paths.config, false);
+  const outdir = mkdtempSync(join(tmpdir(), "picstack-cdk-"));
+  const app = new App(
+    {
+      mode: "deploy",
+      stage: project.config.stage,
+      name: project.config.name,
+      region: project.config.region,
+      account: TEST_ACCOUNT,
+    },
+    { outdir, context: { "aws:cdk:enable-asset-metadata": true } },
+  );
+  await config.stacks(app);
+  if (options.bundle) await app.finish();
+
+  const templates = Object.fromEntries(
+    STACK_NAMES.map((name) => {
+      const stack = app.node.tryFindChild(app.logicalPrefixedName(name)) as CdkStack | undefined;
+      if (!stack) throw new Error(`sst.config.ts built no ${name} stack`);
+      return [name, Template.fromStack(stack)];
+    }),
+  ) as Record<StackName, Template>;
+  return { app, outdir, templates };
+}
+
+/** The sharp layer, built (or found built) the way the deployers build it. */
+export function sharpLayer(): Promise<string> {
+  return buildSharpLayer();
 }

@@ -6,6 +6,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { runJob } from "@picstack/local";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, expectError, outputs, tokenFor } from "./helpers.js";
 
@@ -222,5 +223,22 @@ describe("DELETE, restore and purge", () => {
     expect(result.purged).not.toContain(recent.id);
     expectError(await api("POST", `/images/${old.id}/restore`, { token }), 404, "image_not_found");
     expect((await api("POST", `/images/${recent.id}/restore`, { token })).status).toBe(200);
+  });
+});
+
+describe("API description", () => {
+  it("serves a valid OpenAPI 3.1 document and a docs page without a token", async () => {
+    const spec = await api<{
+      openapi: string;
+      servers: Array<{ url: string }>;
+      paths: Record<string, unknown>;
+    }>("GET", "/openapi.json");
+    expect(spec.status).toBe(200);
+    const validator = new Validator();
+    expect((await validator.validate(spec.body as Parameters<Validator["validate"]>[0])).valid).toBe(true);
+    expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(["/images", "/images/{id}"]));
+    const docs = await fetch(`${outputs().apiUrl}/docs`);
+    expect(docs.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await docs.text()).toContain("openapi.json");
   });
 });

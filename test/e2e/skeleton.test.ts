@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { routes } from "@picstack/infrastructure";
 import sharp from "sharp";
 import { describe, expect, inject, it } from "vitest";
 import { api, expectError, outputs, photoJpeg, s3, tokenFor, waitForStatus } from "./helpers.js";
@@ -211,4 +212,22 @@ describe("bytes that are not an image", () => {
       name: "NotFound",
     });
   });
+});
+
+describe("CORS", () => {
+  it.each([...new Set(routes.map((r) => r.path))])(
+    "answers the preflight of %s for the web origin with its methods",
+    async (path) => {
+      const concrete = path.replace("{id}", "01m819gdvpkk9mqydbm4k3rth8");
+      const response = await fetch(`${outputs().apiUrl}${concrete}`, {
+        method: "OPTIONS",
+        headers: { Origin: outputs().webUrl, "Access-Control-Request-Method": "GET" },
+      });
+      expect(response.status).toBeLessThan(300);
+      expect(response.headers.get("access-control-allow-origin")).toBe(outputs().webUrl);
+      const allowed = (response.headers.get("access-control-allow-methods") ?? "").split(",");
+      for (const route of routes.filter((r) => r.path === path)) expect(allowed).toContain(route.method);
+      expect(response.headers.get("access-control-allow-headers")).toMatch(/authorization/i);
+    },
+  );
 });

@@ -11,7 +11,9 @@ import {
   GetResourcesCommand,
   GetRestApisCommand,
   PutIntegrationCommand,
+  PutIntegrationResponseCommand,
   PutMethodCommand,
+  PutMethodResponseCommand,
   type Resource,
 } from "@aws-sdk/client-api-gateway";
 import {
@@ -260,7 +262,7 @@ export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "web
 
   // REST API: one proxy integration per route, then a deployment of the stage.
   log("REST API");
-  const apiId = await ensureRestApi(apigw, lambda, names.api, stage, functionArns);
+  const apiId = await ensureRestApi(apigw, lambda, names.api, stage, functionArns, options.webOrigin);
 
   const apiUrl = `${options.endpoint}/restapis/${apiId}/${stage}/_user_request_`;
   return {
@@ -278,6 +280,52 @@ export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "web
       (Object.keys(functions) as FunctionId[]).map((id) => [id, names.function(id)]),
     ) as Record<FunctionId, string>,
   };
+}
+
+const PREFLIGHT_HEADERS = ["Allow-Origin", "Allow-Methods", "Allow-Headers", "Max-Age"].map(
+  (h) => `method.response.header.Access-Control-${h}`,
+);
+
+async function ensurePreflight(
+  apigw: APIGatewayClient,
+  restApiId: string,
+  resourceId: string,
+  methods: string[],
+  webOrigin: string,
+): Promise<void> {
+  const base = { restApiId, resourceId, httpMethod: "OPTIONS" };
+  try {
+    await apigw.send(new PutMethodCommand({ ...base, authorizationType: "NONE" }));
+  } catch (error) {
+    if (!isName(error, "ConflictException")) throw error;
+  }
+  await apigw.send(
+    new PutIntegrationCommand({
+      ...base,
+      type: "MOCK",
+      requestTemplates: { "application/json": '{"statusCode": 200}' },
+    }),
+  );
+  await apigw.send(
+    new PutMethodResponseCommand({
+      ...base,
+      statusCode: "204",
+      responseParameters: Object.fromEntries(PREFLIGHT_HEADERS.map((h) => [h, true])),
+    }),
+  );
+  const [origin, allowMethods, allowHeaders, maxAge] = PREFLIGHT_HEADERS as [string, string, string, string];
+  await apigw.send(
+    new PutIntegrationResponseCommand({
+      ...base,
+      statusCode: "204",
+      responseParameters: {
+        [origin]: `'${webOrigin}'`,
+        [allowMethods]: `'${[...methods, "OPTIONS"].join(",")}'`,
+        [allowHeaders]: "'Authorization,Content-Type'",
+        [maxAge]: "'600'",
+      },
+    }),
+  );
 }
 
 async function queueArn(sqs: SQSClient, url: string): Promise<string> {
@@ -444,6 +492,7 @@ async function ensureRestApi(
   name: string,
   stage: string,
   functionArns: Record<FunctionId, string>,
+  webOrigin: string,
 ): Promise<string> {
   const apis = await apigw.send(new GetRestApisCommand({ limit: 500 }));
   let apiId = apis.items?.find((a) => a.name === name)?.id;
@@ -512,6 +561,11 @@ async function ensureRestApi(
     } catch (error) {
       if (!isName(error, "ResourceConflictException")) throw error;
     }
+  }
+  // CORS preflights, answered by API Gateway itself as in AWS (where the stack sets them up).
+  for (const path of new Set(routes.map((r) => r.path))) {
+    const methods = routes.filter((r) => r.path === path).map((r) => r.method);
+    await ensurePreflight(apigw, apiId, await ensurePath(path), methods, webOrigin);
   }
   await apigw.send(
     new CreateDeploymentCommand({
