@@ -18,6 +18,8 @@ export interface FunctionPermissions {
   queue?: "send" | "consume";
   /** Read the secret that signs list cursors. */
   cursorSecret?: boolean;
+  /** Read and write this user's rate-limit buckets (table items whose key starts `RATE#`), nothing else. */
+  rateLimit?: boolean;
 }
 
 export interface FunctionSpec {
@@ -40,7 +42,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "readWrite", bucket: ["put"] },
+    permissions: { table: "readWrite", bucket: ["put"], rateLimit: true },
   },
   listImages: {
     handler: "packages/functions/src/http/list-images.handler",
@@ -48,7 +50,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "read", bucket: ["get"], cursorSecret: true },
+    permissions: { table: "read", bucket: ["get"], cursorSecret: true, rateLimit: true },
   },
   getImage: {
     handler: "packages/functions/src/http/get-image.handler",
@@ -56,7 +58,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "read", bucket: ["get"] },
+    permissions: { table: "read", bucket: ["get"], rateLimit: true },
   },
   updateImage: {
     handler: "packages/functions/src/http/update-image.handler",
@@ -64,7 +66,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "readWrite", bucket: ["get"] },
+    permissions: { table: "readWrite", bucket: ["get"], rateLimit: true },
   },
   deleteImage: {
     handler: "packages/functions/src/http/delete-image.handler",
@@ -72,7 +74,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "readWrite" },
+    permissions: { table: "readWrite", rateLimit: true },
   },
   restoreImage: {
     handler: "packages/functions/src/http/restore-image.handler",
@@ -80,7 +82,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "readWrite", bucket: ["get"] },
+    permissions: { table: "readWrite", bucket: ["get"], rateLimit: true },
   },
   purgeDeleted: {
     handler: "packages/functions/src/jobs/purge-deleted.handler",
@@ -242,6 +244,8 @@ export const env = {
   maxUploadBytes: "PICSTACK_MAX_UPLOAD_BYTES",
   /** Days a deleted image can be restored before the purge job removes it (default 7). */
   retentionDays: "PICSTACK_RETENTION_DAYS",
+  /** Rate limits as JSON, e.g. `{"read":{"capacity":120,"refillPerSecond":5},"write":{...}}`. */
+  rateLimits: "PICSTACK_RATE_LIMITS",
   /** The list-cursor signing secret: its Secrets Manager ARN (AWS) or the value itself (local). */
   cursorSecretArn: "PICSTACK_CURSOR_SECRET_ARN",
   cursorSecret: "PICSTACK_CURSOR_SECRET",

@@ -88,6 +88,16 @@ export function policyStatements(
       }),
     );
   }
+  if (permissions.rateLimit) {
+    // Only the rate-limit items: every key the call touches must start with RATE#.
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem"],
+        resources: [r.table.tableArn],
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["RATE#*"] } },
+      }),
+    );
+  }
   if (permissions.cursorSecret) {
     statements.push(
       new iam.PolicyStatement({

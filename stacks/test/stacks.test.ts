@@ -503,10 +503,13 @@ describe("least privilege", () => {
   const TRACING = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
   const CURSOR_SECRET = ["secretsmanager:GetSecretValue"];
+  /** Only on rate-limit items (keys starting RATE#), see the resource test below. */
+  const RATE_LIMIT = ["dynamodb:GetItem", "dynamodb:PutItem"];
 
   function expectedActions(p: FunctionPermissions): string[] {
     return [
       ...(p.cursorSecret ? CURSOR_SECRET : []),
+      ...(p.rateLimit ? RATE_LIMIT : []),
       ...TRACING,
       ...(p.table ? TABLE_READ : []),
       ...(p.table === "readWrite" ? TABLE_WRITE : []),
@@ -531,9 +534,12 @@ describe("least privilege", () => {
 
   it("keeps reads from writing and uploads from deleting", () => {
     // Prepare
+    // Statements scoped by a condition (the rate-limit items) are checked in the resource test.
     const actions = (id: FunctionId) => {
       const template = templateOf(id);
-      return roleStatementsOf(template, lambdaOf(template, id)[1]).flatMap(actionsOf);
+      return roleStatementsOf(template, lambdaOf(template, id)[1])
+        .filter((statement) => !statement.Condition)
+        .flatMap(actionsOf);
     };
 
     // Act
@@ -571,6 +577,15 @@ describe("least privilege", () => {
       ).toBe(true);
       if (service === "xray") {
         expect(statement.Resource).toBe("*"); // X-Ray actions support no resource-level permissions
+      } else if (service === "dynamodb" && statement.Condition) {
+        // The rate limiter: its own items only, whatever else the function may do.
+        expect(functions[id].permissions).toMatchObject({ rateLimit: true });
+        expect(sorted(actions)).toEqual(RATE_LIMIT);
+        expect(resources).toHaveLength(1);
+        expect(refersTo(resources[0], ids.table)).toBe(true);
+        expect(statement.Condition).toEqual({
+          "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["RATE#*"] },
+        });
       } else if (service === "dynamodb") {
         expect(resources).toHaveLength(2);
         expect(refersTo(resources[0], ids.table)).toBe(true);

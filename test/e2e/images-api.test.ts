@@ -242,3 +242,27 @@ describe("API description", () => {
     expect(await docs.text()).toContain("openapi.json");
   });
 });
+
+describe("rate limits", () => {
+  it("answers 429 with Retry-After once a user's write bucket is empty, and keeps reads separate", async () => {
+    // Prepare
+    const token = await tokenFor(`burst-${Date.now()}`);
+    const missing = "/images/01m819gdvpkk9mqydbm4k3rth7";
+    let limited: Awaited<ReturnType<typeof api>> | undefined;
+
+    // Act: writes one after another until the bucket (30 tokens, 1 per second) runs dry.
+    for (let i = 0; i < 60 && !limited; i++) {
+      const response = await api("DELETE", missing, { token });
+      if (response.status === 429) limited = response;
+      else expect(response.status).toBe(404);
+    }
+
+    // Assess
+    expect(limited).toBeDefined();
+    expectError(limited as Awaited<ReturnType<typeof api>>, 429, "rate_limited");
+    expect(Number(limited?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await api("GET", "/images?limit=1", { token })).status).toBe(200);
+    const other = await tokenFor(`calm-${Date.now()}`);
+    expect((await api("DELETE", missing, { token: other })).status).toBe(404);
+  });
+});

@@ -1,4 +1,5 @@
 export * from "./aws-clients.js";
 export * from "./dynamodb-image.repository.js";
+export * from "./dynamodb-rate-limit.store.js";
 export * from "./jwt-verifier.js";
 export * from "./s3-object.store.js";

@@ -7,6 +7,7 @@ export * from "./image.js";
 export * from "./manage-images.service.js";
 export * from "./ports.js";
 export * from "./process-upload.service.js";
+export * from "./rate-limit.js";
 export * from "./storage-layout.js";
 export * from "./tags.js";
 export * from "./upload-policy.js";

@@ -3,7 +3,12 @@
  * fails the cold start with a message naming it, not the first request.
  */
 
-import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
+import {
+  type BucketPolicy,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  DEFAULT_RATE_LIMITS,
+  type RouteClass,
+} from "@picstack/core";
 import { env } from "@picstack/infrastructure";
 import { z } from "zod";
 
@@ -23,6 +28,27 @@ const schema = z
     [env.maxUploadBytes]: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
     [env.retentionDays]: z.coerce.number().min(0).max(365).default(7),
     [env.cursorSecretArn]: z.string().min(1).optional(),
+    [env.rateLimits]: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "is not JSON" });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z.strictObject({
+          read: z
+            .strictObject({ capacity: z.number().positive(), refillPerSecond: z.number().positive() })
+            .optional(),
+          write: z
+            .strictObject({ capacity: z.number().positive(), refillPerSecond: z.number().positive() })
+            .optional(),
+        }),
+      )
+      .optional(),
     [env.cursorSecret]: z.string().min(32).optional(),
     [env.s3PublicEndpoint]: z.string().url().optional(),
     [env.s3ForcePathStyle]: bool.default(false),
@@ -40,6 +66,7 @@ export interface Config {
   auth: { issuer: string; audience: string; jwksUrl?: string; jwks?: { keys: Record<string, unknown>[] } };
   maxUploadBytes: number;
   retentionDays: number;
+  rateLimits: Record<RouteClass, BucketPolicy>;
   cursorSecret: { arn?: string; value?: string };
   s3: { publicEndpoint?: string; forcePathStyle: boolean };
   uploadTtlSeconds: number;
@@ -76,6 +103,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     maxUploadBytes: e[env.maxUploadBytes] as number,
     retentionDays: e[env.retentionDays] as number,
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      ...(e[env.rateLimits] as Partial<Record<RouteClass, BucketPolicy>>),
+    },
     cursorSecret: {
       arn: e[env.cursorSecretArn] as string | undefined,
       value: e[env.cursorSecret] as string | undefined,

@@ -10,10 +10,11 @@ import {
   createPresignS3Client,
   createS3Client,
   DynamoImageRepository,
+  DynamoRateLimitStore,
   S3ObjectStore,
   type TokenVerifier,
 } from "@picstack/adapters";
-import { CursorCodec, type ImageRepository, type ObjectStore } from "@picstack/core";
+import { CursorCodec, type ImageRepository, type ObjectStore, type RateLimitStore } from "@picstack/core";
 import { config } from "./config.js";
 
 function once<T>(build: () => T): () => T {
@@ -53,3 +54,7 @@ export const cursorCodec = once(async (): Promise<CursorCodec> => {
   if (!secret.SecretString) throw new Error("The cursor secret is empty");
   return new CursorCodec(secret.SecretString);
 });
+
+export const rateLimitStore = once<RateLimitStore>(
+  () => new DynamoRateLimitStore(documentClient(), config().table),
+);

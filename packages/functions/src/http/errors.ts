@@ -6,6 +6,7 @@ import {
   ImageNotFoundError,
   InvalidCursorError,
   PayloadTooLargeError,
+  RateLimitedError,
   RestoreWindowClosedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -35,6 +36,7 @@ const STATUS_BY_DOMAIN_ERROR: ReadonlyArray<[new (...args: never[]) => DomainErr
   [RestoreWindowClosedError, 409],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
+  [RateLimitedError, 429],
 ];
 
 export interface ErrorBody {
@@ -56,7 +58,9 @@ export function toHttpError(error: unknown): {
     const status = STATUS_BY_DOMAIN_ERROR.find(([type]) => error instanceof type)?.[1] ?? 400;
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;
-    return { statusCode: status, headers: {}, body };
+    const headers: Record<string, string> =
+      error instanceof RateLimitedError ? { "Retry-After": String(error.retryAfterSeconds) } : {};
+    return { statusCode: status, headers, body };
   }
   return {
     statusCode: 500,

@@ -8,11 +8,11 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import middy from "@middy/core";
-import { IMAGE_ID_PATTERN, ImageNotFoundError } from "@picstack/core";
+import { IMAGE_ID_PATTERN, ImageNotFoundError, takeToken } from "@picstack/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { z } from "zod";
 import { config } from "../config.js";
-import { tokenVerifier } from "../wiring.js";
+import { rateLimitStore, tokenVerifier } from "../wiring.js";
 import { HttpError, toHttpError } from "./errors.js";
 
 export const logger = new Logger({ serviceName: "picstack-api" });
@@ -150,7 +150,12 @@ export function http<S extends z.ZodType | undefined = undefined>(
     })
     .handler(async (event, context) => {
       const userId = options.auth ? await authenticate(event) : "";
-      if (userId) logger.appendKeys({ userId });
+      if (userId) {
+        logger.appendKeys({ userId });
+        // Per user and route class: reads and writes have separate buckets.
+        const routeClass = event.httpMethod === "GET" ? "read" : "write";
+        await takeToken(rateLimitStore(), userId, routeClass, config().rateLimits[routeClass]);
+      }
       const body = (options.body ? parseBody(event, options.body) : undefined) as S extends z.ZodType
         ? z.infer<S>
         : undefined;

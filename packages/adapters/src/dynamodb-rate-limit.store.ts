@@ -1,0 +1,51 @@
+/** Token-bucket state in the single table at `pk = RATE#{userId}#{class}`, `sk = BUCKET`, with a TTL-free item per user and class. */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { BucketState, RateLimitStore } from "@picstack/core";
+
+export const RATE_LIMIT_PREFIX = "RATE#";
+
+export class DynamoRateLimitStore implements RateLimitStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(key: string): Promise<BucketState | undefined> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `${RATE_LIMIT_PREFIX}${key}`, sk: "BUCKET" },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? { tokens: result.Item.tokens as number, at: result.Item.at as number } : undefined;
+  }
+
+  async compareAndSet(key: string, previous: BucketState | undefined, next: BucketState): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `${RATE_LIMIT_PREFIX}${key}`, sk: "BUCKET", tokens: next.tokens, at: next.at },
+          ...(previous
+            ? {
+                ConditionExpression: "#at = :at",
+                ExpressionAttributeNames: { "#at": "at" },
+                ExpressionAttributeValues: { ":at": previous.at },
+              }
+            : { ConditionExpression: "attribute_not_exists(pk)" }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error as Error)?.name === "ConditionalCheckFailedException"
+      ) {
+        return false;
+      }
+      throw error;
+    }
+  }
+}
