@@ -84,6 +84,14 @@ export const functions = {
     layers: [],
     permissions: { table: "readWrite", bucket: ["get"], rateLimit: true },
   },
+  analyzeImage: {
+    handler: "packages/functions/src/http/analyze-image.handler",
+    description: "POST /images/{id}/analyze: queue the analysis of a ready image again",
+    memorySize: 512,
+    timeout: 10,
+    layers: [],
+    permissions: { table: "readWrite", bucket: ["get"], queue: "send", rateLimit: true },
+  },
   purgeDeleted: {
     handler: "packages/functions/src/jobs/purge-deleted.handler",
     description: "Scheduled: remove images deleted longer ago than the retention period",
@@ -138,6 +146,7 @@ export const routes: ReadonlyArray<RouteSpec> = [
   { method: "PATCH", path: "/images/{id}", function: "updateImage" },
   { method: "DELETE", path: "/images/{id}", function: "deleteImage" },
   { method: "POST", path: "/images/{id}/restore", function: "restoreImage" },
+  { method: "POST", path: "/images/{id}/analyze", function: "analyzeImage" },
   { method: "GET", path: "/health", function: "health" },
   { method: "GET", path: "/openapi.json", function: "apiDocs" },
   { method: "GET", path: "/docs", function: "apiDocs" },

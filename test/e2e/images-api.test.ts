@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { runJob } from "@picstack/local";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, expectError, outputs, tokenFor } from "./helpers.js";
+import { api, expectError, outputs, photoJpeg, tokenFor, waitForStatus } from "./helpers.js";
 
 interface Image {
   id: string;
@@ -264,5 +264,47 @@ describe("rate limits", () => {
     expect((await api("GET", "/images?limit=1", { token })).status).toBe(200);
     const other = await tokenFor(`calm-${Date.now()}`);
     expect((await api("DELETE", missing, { token: other })).status).toBe(404);
+  });
+});
+
+describe("POST /images/{id}/analyze", () => {
+  it("is refused before the image is ready, and re-runs the analysis of a ready image", async () => {
+    // Prepare
+    const token = await tokenFor(`analyzer-${Date.now()}`);
+    const jpeg = await photoJpeg(640, 480);
+    const created = await api<{ image: Image; upload: { url: string; headers: Record<string, string> } }>(
+      "POST",
+      "/images",
+      { token, body: { filename: "p.jpg", contentType: "image/jpeg", size: jpeg.byteLength } },
+    );
+    expectError(
+      await api("POST", `/images/${created.body.image.id}/analyze`, { token }),
+      409,
+      "image_not_ready",
+    );
+    await fetch(created.body.upload.url, { method: "PUT", headers: created.body.upload.headers, body: jpeg });
+    const ready = await waitForStatus(token, created.body.image.id, ["ready", "failed"]);
+    expect(ready.analysis).toMatchObject({ status: "done", provider: "basic" });
+    expect(ready.tags).toEqual(expect.arrayContaining(["landscape"]));
+
+    // Act
+    const requested = await api<Image & { analysis: { status: string } }>(
+      "POST",
+      `/images/${created.body.image.id}/analyze`,
+      { token },
+    );
+
+    // Assess
+    expect(requested.status).toBe(202);
+    expect(requested.body.analysis.status).toBe("pending");
+    const deadline = Date.now() + 30_000;
+    let analysis: { status: string } = requested.body.analysis;
+    while (analysis.status === "pending" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      analysis = (
+        await api<{ analysis: { status: string } }>("GET", `/images/${created.body.image.id}`, { token })
+      ).body.analysis;
+    }
+    expect(analysis).toMatchObject({ status: "done", provider: "basic" });
   });
 });

@@ -25,6 +25,7 @@ import {
 import {
   ConflictError,
   type DetailChanges,
+  type ImageAnalysis,
   type ImageRecord,
   type ImageRepository,
   type ListQuery,
@@ -82,6 +83,56 @@ export class DynamoImageRepository implements ImageRepository {
       ]);
     } catch (error) {
       if (isConditionFailure(error)) throw new ConflictError(`Image ${record.id} exists`);
+      throw error;
+    }
+  }
+
+  async saveAnalysis(
+    record: ImageRecord,
+    now: string,
+    analysis: ImageAnalysis,
+    tags: string[],
+  ): Promise<void> {
+    const added = tags.filter((t) => !record.tags.includes(t));
+    await this.transactOrConflict(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: imageKey(record.id),
+            UpdateExpression: "SET analysis = :analysis, tags = :tags, updatedAt = :now",
+            ConditionExpression: "attribute_exists(pk) AND tags = :oldTags",
+            ExpressionAttributeValues: {
+              ":analysis": analysis,
+              ":tags": tags,
+              ":now": now,
+              ":oldTags": record.tags,
+            },
+          },
+        },
+        // A deleted image keeps its tags on the record only; restore writes its tag items back.
+        ...(record.deletedAt ? [] : this.putTags(record, added)),
+      ],
+      record.id,
+    );
+  }
+
+  async requestAnalysis(record: ImageRecord, now: string): Promise<ImageRecord | undefined> {
+    const analysis: ImageAnalysis = { ...record.analysis, status: "pending" };
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: imageKey(record.id),
+          UpdateExpression: "SET analysis = :analysis, updatedAt = :now",
+          ConditionExpression: "#status = :ready AND attribute_not_exists(deletedAt)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":analysis": analysis, ":now": now, ":ready": "ready" },
+        }),
+      );
+      return { ...record, analysis, updatedAt: now };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }

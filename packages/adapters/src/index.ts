@@ -3,3 +3,4 @@ export * from "./dynamodb-image.repository.js";
 export * from "./dynamodb-rate-limit.store.js";
 export * from "./jwt-verifier.js";
 export * from "./s3-object.store.js";
+export * from "./sqs-analysis.queue.js";

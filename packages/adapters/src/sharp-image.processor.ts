@@ -65,6 +65,8 @@ export class SharpImageProcessor implements ImageProcessor {
       format: meta.format,
       width: swapped ? meta.height : meta.width,
       height: swapped ? meta.width : meta.height,
+      hasAlpha: meta.hasAlpha ?? false,
+      pages: meta.pages ?? 1,
     };
   }
 

@@ -1,1 +1,2 @@
+export * from "./basic-analysis.provider.js";
 export * from "./sharp-image.processor.js";

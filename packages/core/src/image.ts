@@ -20,6 +20,7 @@ export interface ImageAnalysis {
   description?: string;
   tags: string[];
   text?: string;
+  usage?: { inputTokens: number; outputTokens: number };
   error?: { code: string; message: string };
 }
 

@@ -1,3 +1,4 @@
+export * from "./analysis.js";
 export * from "./create-upload.service.js";
 export * from "./cursor.js";
 export * from "./errors.js";

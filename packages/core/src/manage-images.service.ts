@@ -5,7 +5,7 @@ import type { CursorCodec } from "./cursor.js";
 import { DomainError, ImageNotFoundError } from "./errors.js";
 import { getOwnedImage, presignImageUrls } from "./get-image.service.js";
 import { type Image, type ImageRecord, toImage } from "./image.js";
-import type { Clock, ImageRepository, ListQuery, ObjectStore } from "./ports.js";
+import type { AnalysisQueue, Clock, ImageRepository, ListQuery, ObjectStore } from "./ports.js";
 import { normalizeTags } from "./tags.js";
 
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
@@ -140,4 +140,24 @@ export async function purgeDeleted(
     if (due.length < batch) break;
   }
   return { purged };
+}
+
+export class ImageNotReadyError extends DomainError {
+  readonly code = "image_not_ready";
+  constructor() {
+    super("Only a ready image can be analyzed again");
+  }
+}
+
+/** Marks the analysis pending and queues it; the worker runs it and stores the result. */
+export async function requestImageAnalysis(
+  deps: ManageDeps & { analysisQueue: AnalysisQueue },
+  userId: string,
+  id: string,
+): Promise<Image> {
+  const record = await getOwnedImage(deps.images, userId, id);
+  const pending = await deps.images.requestAnalysis(record, deps.clock.now().toISOString());
+  if (!pending) throw new ImageNotReadyError();
+  await deps.analysisQueue.requestAnalysis(id);
+  return toImage(pending, await presignImageUrls(deps.objects, pending));
 }

@@ -1,5 +1,5 @@
 /** The interfaces the domain needs from the outside world. Adapters live in @picstack/adapters. */
-import type { ImageRecord, StoredThumbnail } from "./image.js";
+import type { ImageAnalysis, ImageRecord, StoredThumbnail } from "./image.js";
 
 export interface ImageRepository {
   /** Stores a new record; fails if the id exists. */
@@ -13,6 +13,13 @@ export interface ImageRepository {
   /** Final states; conditional on the image still being `processing`. */
   markReady(id: string, now: string, result: ProcessedImage): Promise<void>;
   markFailed(id: string, now: string, error: { code: string; message: string }): Promise<void>;
+  /**
+   * Stores an analysis and the image's tags with it (AI tags joined); conditional on the tags still
+   * being `record.tags`, so a concurrent user edit is not lost (ConflictError instead).
+   */
+  saveAnalysis(record: ImageRecord, now: string, analysis: ImageAnalysis, tags: string[]): Promise<void>;
+  /** Marks a ready image's analysis `pending` again; `undefined` when the image is not ready. */
+  requestAnalysis(record: ImageRecord, now: string): Promise<ImageRecord | undefined>;
   /** A page of a user's visible images, newest or oldest first. */
   list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }>;
   /** Changes note and/or tags of a visible image; keeps the tag index in step. */
@@ -76,6 +83,9 @@ export interface ImageInfo {
   /** Oriented (EXIF-applied) dimensions. */
   width: number;
   height: number;
+  hasAlpha: boolean;
+  pages: number;
+  camera?: string;
 }
 
 export interface RenderedThumbnail {
@@ -99,3 +109,8 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** Asks the analysis worker to analyze an image again. */
+export interface AnalysisQueue {
+  requestAnalysis(imageId: string): Promise<void>;
+}

@@ -3,6 +3,7 @@
  * `ready`; or mark it `failed` with a code and remove the bytes. Safe to run more than once for the
  * same upload: only the worker that claims the image does the work.
  */
+import { type AnalysisProvider, analyzeImage } from "./analysis.js";
 import { ImageRejectedError } from "./errors.js";
 import type { Clock, ImageProcessor, ImageRepository, ObjectStore } from "./ports.js";
 import { imageIdFromOriginalKey, thumbnailKey } from "./storage-layout.js";
@@ -15,6 +16,7 @@ export interface ProcessUploadDeps {
   clock: Clock;
   /** How long a worker owns an image; after that a redelivery may take over. */
   leaseSeconds: number;
+  provider: AnalysisProvider;
 }
 
 export type ProcessOutcome =
@@ -70,7 +72,7 @@ export async function processUpload(
       deps.objects.put(keys.thumb, rendered.thumb.data, "image/webp"),
       deps.objects.put(keys.preview, rendered.preview.data, "image/webp"),
     ]);
-    await deps.images.markReady(record.id, deps.clock.now().toISOString(), {
+    const result = {
       width: info.width,
       height: info.height,
       format: info.format,
@@ -78,6 +80,16 @@ export async function processUpload(
         thumb: { key: keys.thumb, width: rendered.thumb.width, height: rendered.thumb.height },
         preview: { key: keys.preview, width: rendered.preview.width, height: rendered.preview.height },
       },
+    };
+    await deps.images.markReady(record.id, deps.clock.now().toISOString(), result);
+    // The image is ready now whatever the analysis does; a provider failure only marks the analysis.
+    await analyzeImage(deps, { ...record, ...result, status: "ready" }, rendered.preview.data, {
+      width: info.width,
+      height: info.height,
+      format: info.format,
+      hasAlpha: info.hasAlpha,
+      pages: info.pages,
+      ...(info.camera ? { camera: info.camera } : {}),
     });
     return { outcome: "ready", id: record.id };
   } catch (error) {
@@ -89,4 +101,25 @@ export async function processUpload(
     });
     return { outcome: "failed", id: record.id, code: error.code };
   }
+}
+
+/** Runs the analysis again for a ready image (POST /images/{id}/analyze), from its preview thumbnail. */
+export async function runRequestedAnalysis(
+  deps: Omit<ProcessUploadDeps, "leaseSeconds">,
+  imageId: string,
+): Promise<{ outcome: "analyzed" | "skipped"; id: string }> {
+  const record = await deps.images.get(imageId);
+  if (!record || record.status !== "ready" || !record.thumbnails || record.analysis.status !== "pending") {
+    return { outcome: "skipped", id: imageId };
+  }
+  const preview = await deps.objects.getBytes(record.thumbnails.preview.key);
+  const info = await deps.processor.inspect(preview);
+  await analyzeImage(deps, record, preview, {
+    width: record.width ?? info.width,
+    height: record.height ?? info.height,
+    format: record.format ?? info.format,
+    hasAlpha: info.hasAlpha,
+    pages: 1,
+  });
+  return { outcome: "analyzed", id: imageId };
 }

@@ -3,6 +3,7 @@ import {
   type Clock,
   ConflictError,
   type DetailChanges,
+  type ImageAnalysis,
   type ImageRecord,
   type ImageRepository,
   type ListQuery,
@@ -44,6 +45,26 @@ export class InMemoryImageRepository implements ImageRepository {
     const record = this.processing(id);
     Object.assign(record, { status: "failed", updatedAt: now, error });
     delete record.leaseUntil;
+  }
+
+  async saveAnalysis(
+    record: ImageRecord,
+    now: string,
+    analysis: ImageAnalysis,
+    tags: string[],
+  ): Promise<void> {
+    const stored = this.records.get(record.id);
+    if (!stored || JSON.stringify(stored.tags) !== JSON.stringify(record.tags))
+      throw new ConflictError("tags changed");
+    Object.assign(stored, { analysis: structuredClone(analysis), tags: [...tags], updatedAt: now });
+  }
+
+  async requestAnalysis(record: ImageRecord, now: string): Promise<ImageRecord | undefined> {
+    const stored = this.records.get(record.id);
+    if (!stored || stored.status !== "ready" || stored.deletedAt) return undefined;
+    stored.analysis = { ...stored.analysis, status: "pending" };
+    stored.updatedAt = now;
+    return structuredClone(stored);
   }
 
   async list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }> {

@@ -1,5 +1,5 @@
 /** The create, get and process services against in-memory ports and the real sharp processor. */
-import { SharpImageProcessor } from "@picstack/adapters/sharp";
+import { BasicAnalysisProvider, SharpImageProcessor } from "@picstack/adapters/sharp";
 import sharp from "sharp";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
@@ -29,7 +29,14 @@ beforeEach(() => {
   images = new InMemoryImageRepository();
   objects = new InMemoryObjectStore();
   clock = fixedClock();
-  deps = { images, objects, clock, processor: new SharpImageProcessor(), leaseSeconds: 60 };
+  deps = {
+    images,
+    objects,
+    clock,
+    processor: new SharpImageProcessor(),
+    leaseSeconds: 60,
+    provider: new BasicAnalysisProvider(),
+  };
 });
 
 /** Creates an image as a client would and "uploads" the bytes. */

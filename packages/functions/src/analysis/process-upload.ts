@@ -5,37 +5,42 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { SharpImageProcessor } from "@picstack/adapters/sharp";
-import { processUpload, systemClock } from "@picstack/core";
+import { BasicAnalysisProvider, SharpImageProcessor } from "@picstack/adapters/sharp";
+import { processUpload, runRequestedAnalysis, systemClock } from "@picstack/core";
 import { functions } from "@picstack/infrastructure";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { config } from "../config.js";
 import { imageRepository, objectStore } from "../wiring.js";
-import { parseS3Notification } from "./s3-events.js";
+import { parseQueueMessage } from "./s3-events.js";
 
 const logger = new Logger({ serviceName: "picstack-analysis" });
 const processor = new BatchProcessor(EventType.SQS);
 const images = new SharpImageProcessor();
+// The offline provider until an AI provider is configured (see the Analysis issue).
+const provider = new BasicAnalysisProvider();
 
 config();
 
 async function handleRecord(record: SQSRecord): Promise<void> {
-  const uploads = parseS3Notification(record.body);
-  if (uploads.length === 0) {
+  const message = parseQueueMessage(record.body);
+  const deps = {
+    images: imageRepository(),
+    objects: objectStore(),
+    processor: images,
+    provider,
+    clock: systemClock,
+  };
+  if (message.kind === "analyze") {
+    const result = await runRequestedAnalysis(deps, message.imageId);
+    logger.info("analysis requested", { ...result, messageId: record.messageId });
+    return;
+  }
+  if (message.uploads.length === 0) {
     logger.info("no uploads in message (test event)", { messageId: record.messageId });
     return;
   }
-  for (const upload of uploads) {
-    const result = await processUpload(
-      {
-        images: imageRepository(),
-        objects: objectStore(),
-        processor: images,
-        clock: systemClock,
-        leaseSeconds: functions.processUpload.timeout,
-      },
-      upload,
-    );
+  for (const upload of message.uploads) {
+    const result = await processUpload({ ...deps, leaseSeconds: functions.processUpload.timeout }, upload);
     if (result.outcome === "skipped") {
       logger.info("upload skipped", { key: result.key, reason: result.reason, messageId: record.messageId });
     } else {

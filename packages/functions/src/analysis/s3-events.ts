@@ -43,3 +43,18 @@ export function parseS3Notification(body: string): UploadedObject[] {
     return object;
   });
 }
+
+const analyzeMessage = z.strictObject({ picstack: z.literal("analyze"), imageId: z.string().min(1).max(64) });
+
+export type QueueMessage =
+  | { kind: "uploads"; uploads: UploadedObject[] }
+  | { kind: "analyze"; imageId: string };
+
+/** An analysis-queue message: S3 upload notifications, or a request to analyze an image again. */
+export function parseQueueMessage(body: string): QueueMessage {
+  const value = JSON.parse(body) as { picstack?: unknown };
+  if (value && typeof value === "object" && "picstack" in value) {
+    return { kind: "analyze", imageId: analyzeMessage.parse(value).imageId };
+  }
+  return { kind: "uploads", uploads: parseS3Notification(body) };
+}

@@ -68,7 +68,7 @@ const ERRORS: Record<number, string> = {
   400: "Invalid request (`validation_error`, `invalid_json`, `invalid_cursor`)",
   401: "Missing or invalid bearer token (`unauthorized`)",
   404: "No such image for this user (`image_not_found`)",
-  409: "State conflict (`conflict`, `image_not_deleted`, `restore_window_closed`)",
+  409: "State conflict (`conflict`, `image_not_deleted`, `restore_window_closed`, `image_not_ready`)",
   413: "Declared size over the maximum (`payload_too_large`)",
   415: "Content type not accepted (`unsupported_media_type`)",
   429: "Rate limited (`rate_limited`), see Retry-After",
@@ -171,6 +171,16 @@ function operation(route: RouteSpec): Schema {
         summary: "Undo a delete within the retention period",
         parameters: idParam,
         responses: { "200": json(imageRef, "The restored image"), ...errorResponses(404, 409), ...common },
+      };
+    case "POST /images/{id}/analyze":
+      return {
+        summary: "Run the analysis of a ready image again; poll the image for the result",
+        parameters: idParam,
+        responses: {
+          "202": json(imageRef, "The image, analysis pending"),
+          ...errorResponses(404, 409),
+          ...common,
+        },
       };
     case "GET /health":
       return {
