@@ -10,7 +10,6 @@
  *   as the record's `tags`, so the index never disagrees with the record.
  * State changes are conditional writes, so two writers can never both move one image.
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -32,6 +31,7 @@ import {
   type PageKey,
   type ProcessedImage,
 } from "@picstack/core";
+import { isConditionFailure } from "./dynamodb-errors.js";
 
 const IMAGE_SK = "IMAGE";
 
@@ -56,17 +56,6 @@ function toRecord(item: Record<string, unknown>): ImageRecord {
 const RANGE_END = "~";
 const EARLIEST = "0000-01-01T00:00:00.000Z";
 const LATEST = "9999-12-31T23:59:59.999Z";
-
-function prefixed(values: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`:${k.replace("gsi1", "")}`, v]));
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as Error)?.name === "ConditionalCheckFailedException"
-  );
-}
 
 export class DynamoImageRepository implements ImageRepository {
   constructor(

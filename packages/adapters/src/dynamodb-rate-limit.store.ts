@@ -1,7 +1,7 @@
 /** Token-bucket state in the single table at `pk = RATE#{userId}#{class}`, `sk = BUCKET`, with a TTL-free item per user and class. */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { BucketState, RateLimitStore } from "@picstack/core";
+import { isConditionFailure } from "./dynamodb-errors.js";
 
 export const RATE_LIMIT_PREFIX = "RATE#";
 
@@ -39,10 +39,7 @@ export class DynamoRateLimitStore implements RateLimitStore {
       );
       return true;
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        (error as Error)?.name === "ConditionalCheckFailedException"
-      ) {
+      if (isConditionFailure(error)) {
         return false;
       }
       throw error;

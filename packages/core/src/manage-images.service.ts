@@ -4,7 +4,7 @@ import { MAX_NOTE_LENGTH } from "./create-upload.service.js";
 import type { CursorCodec } from "./cursor.js";
 import { DomainError, ImageNotFoundError } from "./errors.js";
 import { getOwnedImage, presignImageUrls } from "./get-image.service.js";
-import { type Image, type ImageRecord, toImage } from "./image.js";
+import { type Image, toImage } from "./image.js";
 import type { AnalysisQueue, Clock, ImageRepository, ListQuery, ObjectStore } from "./ports.js";
 import { normalizeTags } from "./tags.js";
 

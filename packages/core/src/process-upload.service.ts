@@ -109,7 +109,7 @@ export async function runRequestedAnalysis(
   imageId: string,
 ): Promise<{ outcome: "analyzed" | "skipped"; id: string }> {
   const record = await deps.images.get(imageId);
-  if (!record || record.status !== "ready" || !record.thumbnails || record.analysis.status !== "pending") {
+  if (record?.status !== "ready" || !record.thumbnails || record.analysis.status !== "pending") {
     return { outcome: "skipped", id: imageId };
   }
   const preview = await deps.objects.getBytes(record.thumbnails.preview.key);

@@ -61,7 +61,7 @@ export class InMemoryImageRepository implements ImageRepository {
 
   async requestAnalysis(record: ImageRecord, now: string): Promise<ImageRecord | undefined> {
     const stored = this.records.get(record.id);
-    if (!stored || stored.status !== "ready" || stored.deletedAt) return undefined;
+    if (stored?.status !== "ready" || stored.deletedAt) return undefined;
     stored.analysis = { ...stored.analysis, status: "pending" };
     stored.updatedAt = now;
     return structuredClone(stored);
@@ -119,7 +119,7 @@ export class InMemoryImageRepository implements ImageRepository {
 
   private processing(id: string): ImageRecord {
     const record = this.records.get(id);
-    if (!record || record.status !== "processing") throw new ConflictError(`${id} is not processing`);
+    if (record?.status !== "processing") throw new ConflictError(`${id} is not processing`);
     return record;
   }
 }

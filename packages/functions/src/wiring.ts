@@ -14,7 +14,14 @@ import {
   S3ObjectStore,
   type TokenVerifier,
 } from "@picstack/adapters";
-import { CursorCodec, type ImageRepository, type ObjectStore, type RateLimitStore } from "@picstack/core";
+import {
+  type Clock,
+  CursorCodec,
+  type ImageRepository,
+  type ObjectStore,
+  type RateLimitStore,
+  systemClock,
+} from "@picstack/core";
 import { config } from "./config.js";
 
 function once<T>(build: () => T): () => T {
@@ -58,3 +65,8 @@ export const cursorCodec = once(async (): Promise<CursorCodec> => {
 export const rateLimitStore = once<RateLimitStore>(
   () => new DynamoRateLimitStore(documentClient(), config().table),
 );
+
+/** What most image handlers need: the repository, the object store and the clock. */
+export function imageDeps(): { images: ImageRepository; objects: ObjectStore; clock: Clock } {
+  return { images: imageRepository(), objects: objectStore(), clock: systemClock };
+}

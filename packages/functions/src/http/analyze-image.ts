@@ -1,8 +1,8 @@
 /** POST /images/{id}/analyze: run the analysis of a ready image again (after a provider failure, say). */
 import { createSqsClient, SqsAnalysisQueue } from "@picstack/adapters";
-import { requestImageAnalysis, systemClock } from "@picstack/core";
+import { requestImageAnalysis } from "@picstack/core";
 import { config } from "../config.js";
-import { imageRepository, objectStore } from "../wiring.js";
+import { imageDeps } from "../wiring.js";
 import { http, imageIdParam, json } from "./middleware.js";
 
 const queueUrl = config().queueUrl;
@@ -10,6 +10,6 @@ if (!queueUrl) throw new Error("Invalid function configuration: PICSTACK_QUEUE_U
 const analysisQueue = new SqsAnalysisQueue(createSqsClient(), queueUrl);
 
 export const handler = http({ auth: true }, async ({ userId, pathParameters }) => {
-  const deps = { images: imageRepository(), objects: objectStore(), clock: systemClock, analysisQueue };
+  const deps = { ...imageDeps(), analysisQueue };
   return json(202, await requestImageAnalysis(deps, userId, imageIdParam(pathParameters)));
 });
