@@ -18,6 +18,8 @@ export interface FunctionPermissions {
   queue?: "send" | "consume";
   /** Read the secret that signs list cursors. */
   cursorSecret?: boolean;
+  /** Read the OpenAI API key secret. */
+  openAiKey?: boolean;
   /** Read and write this user's rate-limit buckets (table items whose key starts `RATE#`), nothing else. */
   rateLimit?: boolean;
 }
@@ -123,7 +125,7 @@ export const functions = {
     memorySize: 1536,
     timeout: 60,
     layers: ["sharp"],
-    permissions: { table: "readWrite", bucket: ["get", "put", "delete"], queue: "consume" },
+    permissions: { table: "readWrite", bucket: ["get", "put", "delete"], queue: "consume", openAiKey: true },
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -258,6 +260,16 @@ export const env = {
   /** The list-cursor signing secret: its Secrets Manager ARN (AWS) or the value itself (local). */
   cursorSecretArn: "PICSTACK_CURSOR_SECRET_ARN",
   cursorSecret: "PICSTACK_CURSOR_SECRET",
+  /** `basic` (offline) or `openai`; default: `openai` when an API key is configured, else `basic`. */
+  analysisProvider: "PICSTACK_ANALYSIS_PROVIDER",
+  /** Secrets Manager secret holding `{"apiKey": "..."}` (AWS); an empty key means `basic`. */
+  openAiKeySecretArn: "PICSTACK_OPENAI_KEY_SECRET_ARN",
+  /** The key itself (local runs only; passed through from the developer's environment). */
+  openAiApiKey: "OPENAI_API_KEY",
+  /** Any OpenAI-compatible endpoint, e.g. a self-hosted vision model. */
+  openAiBaseUrl: "OPENAI_BASE_URL",
+  openAiModel: "PICSTACK_OPENAI_MODEL",
+  openAiTimeoutMs: "PICSTACK_OPENAI_TIMEOUT_MS",
   /** Local only: the S3 endpoint clients reach for presigned URLs, and path-style addressing. */
   s3PublicEndpoint: "PICSTACK_S3_PUBLIC_ENDPOINT",
   s3ForcePathStyle: "PICSTACK_S3_FORCE_PATH_STYLE",

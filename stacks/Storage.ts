@@ -83,12 +83,23 @@ export function Storage({ stack, app }: StackContext) {
     removalPolicy,
   });
 
+  // The OpenAI API key, set by the operator after deploy (see README); empty means the basic provider.
+  const openAiKeySecret = new secretsmanager.Secret(stack, "OpenAiApiKey", {
+    description: 'Picstack OpenAI API key as {"apiKey": "..."}; empty selects the offline basic provider',
+    generateSecretString: {
+      secretStringTemplate: JSON.stringify({ apiKey: "" }),
+      generateStringKey: "unused",
+    },
+    removalPolicy,
+  });
+
   stack.addOutputs({
+    OpenAiKeySecretArn: openAiKeySecret.secretArn,
     BucketName: bucket.bucketName,
     TableName: table.tableName,
     QueueUrl: queue.queueUrl,
     DeadLetterQueueUrl: deadLetterQueue.queueUrl,
   });
 
-  return { bucket, queue, deadLetterQueue, table, cursorSecret };
+  return { bucket, queue, deadLetterQueue, table, cursorSecret, openAiKeySecret };
 }

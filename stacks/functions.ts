@@ -29,6 +29,8 @@ export interface FunctionResources {
   auth: { issuer: string; audience: string; jwksUrl: string };
   /** Signs list cursors (functions whose permissions declare `cursorSecret`). */
   cursorSecret: secretsmanager.ISecret;
+  /** The OpenAI API key (functions whose permissions declare `openAiKey`). */
+  openAiKeySecret: secretsmanager.ISecret;
   /** The layers a function may name in its `layers`. */
   layers?: Partial<Record<LayerName, lambda.ILayerVersion>>;
 }
@@ -98,6 +100,14 @@ export function policyStatements(
       }),
     );
   }
+  if (permissions.openAiKey) {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [r.openAiKeySecret.secretArn],
+      }),
+    );
+  }
   if (permissions.cursorSecret) {
     statements.push(
       new iam.PolicyStatement({
@@ -146,6 +156,7 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
       [env.authAudience]: r.auth.audience,
       [env.authJwksUrl]: r.auth.jwksUrl,
       ...(spec.permissions.cursorSecret ? { [env.cursorSecretArn]: r.cursorSecret.secretArn } : {}),
+      ...(spec.permissions.openAiKey ? { [env.openAiKeySecretArn]: r.openAiKeySecret.secretArn } : {}),
     },
     permissions: policyStatements(spec.permissions, r),
   });

@@ -65,6 +65,12 @@ function templateOf(id: FunctionId): Template {
   return scheduleOf(id) ? jobs : api;
 }
 
+function secretId(prefix: string): string {
+  const [found] = resourcesOf(storage, "AWS::SecretsManager::Secret").filter(([id]) => id.startsWith(prefix));
+  if (!found) throw new Error(`no ${prefix} secret`);
+  return found[0];
+}
+
 function storageIds() {
   const queues = resourcesOf(storage, "AWS::SQS::Queue");
   return {
@@ -72,7 +78,8 @@ function storageIds() {
     table: onlyOf(storage, "AWS::DynamoDB::Table")[0],
     queue: (queues.find(([, q]) => q.Properties.RedrivePolicy) ?? [""])[0],
     deadLetterQueue: (queues.find(([, q]) => !q.Properties.RedrivePolicy) ?? [""])[0],
-    cursorSecret: onlyOf(storage, "AWS::SecretsManager::Secret")[0],
+    cursorSecret: secretId("CursorSecret"),
+    openAiKeySecret: secretId("OpenAiApiKey"),
   };
 }
 
@@ -508,7 +515,7 @@ describe("least privilege", () => {
 
   function expectedActions(p: FunctionPermissions): string[] {
     return [
-      ...(p.cursorSecret ? CURSOR_SECRET : []),
+      ...(p.cursorSecret || p.openAiKey ? CURSOR_SECRET : []),
       ...(p.rateLimit ? RATE_LIMIT : []),
       ...TRACING,
       ...(p.table ? TABLE_READ : []),
@@ -596,8 +603,14 @@ describe("least privilege", () => {
         const onObjects = JSON.stringify(resources[0]).endsWith('"/*"]]}');
         expect(onObjects).toBe(!actions.includes("s3:ListBucket"));
       } else if (service === "secretsmanager") {
+        // Each secret only to the functions that declare it.
         expect(resources).toHaveLength(1);
-        expect(refersTo(resources[0], ids.cursorSecret)).toBe(true);
+        const permissions = functions[id].permissions as FunctionPermissions;
+        const secret = refersTo(resources[0], ids.cursorSecret) ? "cursorSecret" : "openAiKey";
+        expect(
+          refersTo(resources[0], secret === "cursorSecret" ? ids.cursorSecret : ids.openAiKeySecret),
+        ).toBe(true);
+        expect(permissions[secret]).toBe(true);
       } else if (service === "sqs") {
         expect(resources).toHaveLength(1);
         expect(refersTo(resources[0], ids.queue)).toBe(true);

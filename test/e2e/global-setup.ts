@@ -26,6 +26,8 @@ export default async function setup(project: TestProject) {
     localstackEndpoint: "http://localhost:4566",
     home,
     persist: false,
+    // Tests never call a real AI provider, whatever the developer's environment holds.
+    extraEnvironment: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
     log: () => {},
   });
   project.provide("outputs", stack.outputs);

@@ -28,6 +28,12 @@ const schema = z
     [env.maxUploadBytes]: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
     [env.retentionDays]: z.coerce.number().min(0).max(365).default(7),
     [env.cursorSecretArn]: z.string().min(1).optional(),
+    [env.analysisProvider]: z.enum(["basic", "openai"]).optional(),
+    [env.openAiKeySecretArn]: z.string().min(1).optional(),
+    [env.openAiApiKey]: z.string().min(1).optional(),
+    [env.openAiBaseUrl]: z.string().url().optional(),
+    [env.openAiModel]: z.string().min(1).default("gpt-4.1-mini"),
+    [env.openAiTimeoutMs]: z.coerce.number().int().positive().default(30_000),
     [env.rateLimits]: z
       .string()
       .transform((text, ctx) => {
@@ -68,6 +74,10 @@ export interface Config {
   retentionDays: number;
   rateLimits: Record<RouteClass, BucketPolicy>;
   cursorSecret: { arn?: string; value?: string };
+  analysis: {
+    provider?: "basic" | "openai";
+    openAi: { apiKey?: string; keySecretArn?: string; baseURL?: string; model: string; timeoutMs: number };
+  };
   s3: { publicEndpoint?: string; forcePathStyle: boolean };
   uploadTtlSeconds: number;
   downloadTtlSeconds: number;
@@ -106,6 +116,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
       ...(e[env.rateLimits] as Partial<Record<RouteClass, BucketPolicy>>),
+    },
+    analysis: {
+      provider: e[env.analysisProvider] as "basic" | "openai" | undefined,
+      openAi: {
+        apiKey: e[env.openAiApiKey] as string | undefined,
+        keySecretArn: e[env.openAiKeySecretArn] as string | undefined,
+        baseURL: e[env.openAiBaseUrl] as string | undefined,
+        model: e[env.openAiModel] as string,
+        timeoutMs: e[env.openAiTimeoutMs] as number,
+      },
     },
     cursorSecret: {
       arn: e[env.cursorSecretArn] as string | undefined,

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
         target: t,
         endpoint,
         webOrigin: webUrl,
+        passThroughAnalysisSettings: true,
         log: (m) => process.stderr.write(`[picstack] ${m}\n`),
       });
       await writeOutputs({ ...outputs, webUrl });
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
         port: port("port"),
         webPort: port("web-port"),
         localstackEndpoint: values["localstack-endpoint"],
+        passThroughAnalysisSettings: true,
       });
       const { outputs } = stack;
       process.stdout.write(

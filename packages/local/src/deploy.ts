@@ -84,6 +84,11 @@ export interface DeployOptions {
   home?: string;
   /** Extra environment for every function (tests use this for settings of their own). */
   extraEnvironment?: Record<string, string>;
+  /**
+   * Pass the developer's OPENAI_API_KEY, OPENAI_BASE_URL, PICSTACK_ANALYSIS_PROVIDER and
+   * PICSTACK_OPENAI_MODEL through to the functions. Off for tests, which never call a real provider.
+   */
+  passThroughAnalysisSettings?: boolean;
   log?: (message: string) => void;
 }
 
@@ -242,6 +247,7 @@ export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "web
     [env.awsEndpoint]:
       options.target === "localstack" ? "http://localhost.localstack.cloud:4566" : options.endpoint,
     NODE_OPTIONS: "--enable-source-maps",
+    ...(options.passThroughAnalysisSettings ? analysisSettingsFromEnvironment() : {}),
     ...options.extraEnvironment,
   };
   const functionArns = {} as Record<FunctionId, string>;
@@ -325,6 +331,19 @@ async function ensurePreflight(
         [maxAge]: "'600'",
       },
     }),
+  );
+}
+
+function analysisSettingsFromEnvironment(): Record<string, string> {
+  const names = [
+    env.openAiApiKey,
+    env.openAiBaseUrl,
+    env.analysisProvider,
+    env.openAiModel,
+    env.openAiTimeoutMs,
+  ];
+  return Object.fromEntries(
+    names.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])),
   );
 }
 

@@ -17,6 +17,8 @@ export interface LocalStackOptions {
   /** Keep emulator state across restarts (MiniStack). */
   persist?: boolean;
   extraEnvironment?: Record<string, string>;
+  /** See DeployOptions.passThroughAnalysisSettings. */
+  passThroughAnalysisSettings?: boolean;
   log?: (message: string) => void;
 }
 
@@ -48,6 +50,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       webOrigin: webUrl,
       home: options.home,
       extraEnvironment: options.extraEnvironment,
+      passThroughAnalysisSettings: options.passThroughAnalysisSettings,
       log,
     });
     web = await serveWeb(options.webPort, deployed.apiUrl);

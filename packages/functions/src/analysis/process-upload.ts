@@ -5,21 +5,19 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { BasicAnalysisProvider, SharpImageProcessor } from "@picstack/adapters/sharp";
+import { SharpImageProcessor } from "@picstack/adapters/sharp";
 import { processUpload, runRequestedAnalysis, systemClock } from "@picstack/core";
 import { functions } from "@picstack/infrastructure";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { config } from "../config.js";
 import { imageRepository, objectStore } from "../wiring.js";
+import { chooseProvider } from "./provider.js";
 import { parseQueueMessage } from "./s3-events.js";
 
 const logger = new Logger({ serviceName: "picstack-analysis" });
 const processor = new BatchProcessor(EventType.SQS);
 const images = new SharpImageProcessor();
-// The offline provider until an AI provider is configured (see the Analysis issue).
-const provider = new BasicAnalysisProvider();
-
-config();
+const provider = await chooseProvider(config().analysis);
 
 async function handleRecord(record: SQSRecord): Promise<void> {
   const message = parseQueueMessage(record.body);
