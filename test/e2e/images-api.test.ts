@@ -4,8 +4,9 @@
  */
 
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { runJob } from "@picstack/local";
+import { listDeadLetters, redriveDeadLetters, runJob } from "@picstack/local";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, expectError, outputs, photoJpeg, tokenFor, waitForStatus } from "./helpers.js";
@@ -306,5 +307,29 @@ describe("POST /images/{id}/analyze", () => {
       ).body.analysis;
     }
     expect(analysis).toMatchObject({ status: "done", provider: "basic" });
+  });
+});
+
+describe("dead-letter queue command", () => {
+  it("lists dead letters and moves them back to the analysis queue", async () => {
+    // Prepare: a message that could never be processed, already dead-lettered.
+    const o = outputs();
+    const sqs = new SQSClient({
+      endpoint: o.endpoint,
+      region: o.region,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: o.deadLetterQueue, MessageBody: '{"not":"an S3 event"}' }),
+    );
+
+    // Act
+    const listed = await listDeadLetters(o.endpoint);
+    const moved = await redriveDeadLetters(o.endpoint);
+
+    // Assess
+    expect(listed.map((l) => l.body)).toContain('{"not":"an S3 event"}');
+    expect(moved).toBeGreaterThanOrEqual(1);
+    expect(await listDeadLetters(o.endpoint)).toEqual([]);
   });
 });

@@ -30,6 +30,7 @@ import {
   type ListQuery,
   type PageKey,
   type ProcessedImage,
+  RETRIES_EXHAUSTED,
 } from "@picstack/core";
 import { isConditionFailure } from "./dynamodb-errors.js";
 
@@ -353,13 +354,17 @@ export class DynamoImageRepository implements ImageRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: imageKey(id),
-          UpdateExpression: "SET #status = :processing, leaseUntil = :lease, updatedAt = :now",
+          UpdateExpression: "SET #status = :processing, leaseUntil = :lease, updatedAt = :now REMOVE #error",
+          // Also an image failed by retries running out: a redrive from the dead-letter queue retries it.
           ConditionExpression:
-            "attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND leaseUntil < :now))",
-          ExpressionAttributeNames: { "#status": "status" },
+            "attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND leaseUntil < :now)" +
+            " OR (#status = :failed AND #error.code = :retryable))",
+          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
           ExpressionAttributeValues: {
             ":processing": "processing",
             ":pending": "pending",
+            ":failed": "failed",
+            ":retryable": RETRIES_EXHAUSTED,
             ":lease": leaseUntil,
             ":now": now,
           },

@@ -123,3 +123,30 @@ export async function runRequestedAnalysis(
   });
   return { outcome: "analyzed", id: imageId };
 }
+
+/** The error code of an image whose message ran out of receives; a dead-letter redrive retries it. */
+export const RETRIES_EXHAUSTED = "retries_exhausted";
+
+/**
+ * Called on the last receive of a message whose processing keeps failing: marks the image `failed`
+ * (if a worker had claimed it) so clients see an end state, before the message moves to the
+ * dead-letter queue. Returns whether the image was marked.
+ */
+export async function failExhaustedUpload(
+  deps: Pick<ProcessUploadDeps, "images" | "clock">,
+  key: string,
+  reason: string,
+): Promise<boolean> {
+  const id = imageIdFromOriginalKey(key);
+  if (!id) return false;
+  try {
+    await deps.images.markFailed(id, deps.clock.now().toISOString(), {
+      code: RETRIES_EXHAUSTED,
+      message: `Processing failed repeatedly (${reason.slice(0, 200)}); it can be retried from the dead-letter queue`,
+    });
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "ConflictError") return false;
+    throw error;
+  }
+}

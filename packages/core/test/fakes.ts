@@ -30,8 +30,10 @@ export class InMemoryImageRepository implements ImageRepository {
     const record = this.records.get(id);
     if (!record) return undefined;
     const expired = record.status === "processing" && (record.leaseUntil ?? "") < now;
-    if (record.status !== "pending" && !expired) return undefined;
+    const retryable = record.status === "failed" && record.error?.code === "retries_exhausted";
+    if (record.status !== "pending" && !expired && !retryable) return undefined;
     Object.assign(record, { status: "processing", leaseUntil, updatedAt: now });
+    delete record.error;
     return structuredClone(record);
   }
 

@@ -4,10 +4,12 @@ import sharp from "sharp";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   createUpload,
+  failExhaustedUpload,
   getImage,
   ImageNotFoundError,
   type ProcessUploadDeps,
   processUpload,
+  RETRIES_EXHAUSTED,
   UnsupportedMediaTypeError,
 } from "../src/index.js";
 import { fixedClock, InMemoryImageRepository, InMemoryObjectStore } from "./fakes.js";
@@ -209,5 +211,29 @@ describe("processUpload", () => {
     expect((await images.get(id))?.status).toBe("processing");
     clock.advance(61);
     expect(await processUpload(deps, { key })).toEqual({ outcome: "ready", id });
+  });
+});
+
+describe("retries running out", () => {
+  it("marks a claimed image failed on the last receive, and lets a redrive process it", async () => {
+    // Prepare: a storage outage makes the upload fail while claimed.
+    const { id, key } = await uploaded(await jpeg(64, 48));
+    objects.failReads = 1;
+    await expect(processUpload(deps, { key })).rejects.toThrow();
+
+    // Act
+    const marked = await failExhaustedUpload(deps, key, "Error");
+
+    // Assess
+    expect(marked).toBe(true);
+    expect((await images.get(id))?.error?.code).toBe(RETRIES_EXHAUSTED);
+    expect(await processUpload(deps, { key })).toEqual({ outcome: "ready", id });
+    expect((await images.get(id))?.error).toBeUndefined();
+  });
+
+  it("leaves images it cannot mark alone", async () => {
+    expect(await failExhaustedUpload(deps, "elsewhere/x.jpg", "Error")).toBe(false);
+    const { key } = await uploaded(await jpeg(8, 8));
+    expect(await failExhaustedUpload(deps, key, "Error")).toBe(false); // still pending: never claimed
   });
 });

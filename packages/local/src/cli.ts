@@ -5,12 +5,14 @@
  *   deploy  [--target ...] [--port ...]                                       redeploy code to a running emulator
  *   token   <userId> [--expires-in seconds]                                  print a dev bearer token
  *   purge   [--port ...]                                                      run the scheduled purge job once, now
+ *   dlq     list|redrive [--port ...]                                         show or redrive the analysis dead-letter queue
  *   setup                                                                     install MiniStack and build the sharp layer ahead of time
  */
 import { parseArgs } from "node:util";
 import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
 import { deploy, runJob } from "./deploy.js";
 import { signDevToken } from "./dev-issuer.js";
+import { listDeadLetters, redriveDeadLetters } from "./dlq.js";
 import { ensureMinistackInstalled, type Target } from "./emulator.js";
 import { startLocalStack, writeOutputs } from "./local-stack.js";
 import { outputsFile } from "./paths.js";
@@ -50,7 +52,9 @@ function port(name: "port" | "web-port"): number {
 async function main(): Promise<void> {
   const [command = "start", ...args] = positionals;
   if (values.help) {
-    process.stdout.write("usage: picstack-local start|deploy|purge|setup|token <userId>  (see README)\n");
+    process.stdout.write(
+      "usage: picstack-local start|deploy|purge|dlq list|redrive|setup|token <userId>  (see README)\n",
+    );
     return;
   }
   switch (command) {
@@ -66,6 +70,24 @@ async function main(): Promise<void> {
       const bin = ensureMinistackInstalled();
       const layer = await buildSharpLayer();
       process.stdout.write(`MiniStack: ${bin}\nsharp layer: ${layer}\n`);
+      return;
+    }
+    case "dlq": {
+      const t = target();
+      const endpoint =
+        t === "localstack" ? values["localstack-endpoint"] : `http://127.0.0.1:${port("port")}`;
+      const action = args[0] ?? "list";
+      if (action === "list") {
+        const letters = await listDeadLetters(endpoint);
+        for (const letter of letters) process.stdout.write(`${JSON.stringify(letter)}\n`);
+        process.stderr.write(`${letters.length} message(s) in the dead-letter queue\n`);
+      } else if (action === "redrive") {
+        process.stdout.write(
+          `Moved ${await redriveDeadLetters(endpoint)} message(s) back to the analysis queue\n`,
+        );
+      } else {
+        fail("usage: npm run dlq -- list|redrive");
+      }
       return;
     }
     case "purge": {

@@ -6,8 +6,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { SharpImageProcessor } from "@picstack/adapters/sharp";
-import { processUpload, runRequestedAnalysis, systemClock } from "@picstack/core";
-import { functions } from "@picstack/infrastructure";
+import { failExhaustedUpload, processUpload, runRequestedAnalysis, systemClock } from "@picstack/core";
+import { functions, queue } from "@picstack/infrastructure";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { config } from "../config.js";
 import { imageRepository, objectStore } from "../wiring.js";
@@ -38,7 +38,17 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     return;
   }
   for (const upload of message.uploads) {
-    const result = await processUpload({ ...deps, leaseSeconds: functions.processUpload.timeout }, upload);
+    let result: Awaited<ReturnType<typeof processUpload>>;
+    try {
+      result = await processUpload({ ...deps, leaseSeconds: functions.processUpload.timeout }, upload);
+    } catch (error) {
+      // On the last receive, give the image an end state before the message goes to the dead-letter queue.
+      if (Number(record.attributes.ApproximateReceiveCount) >= queue.maxReceiveCount) {
+        const marked = await failExhaustedUpload(deps, upload.key, (error as Error).name);
+        logger.error("upload failed on its last receive", { key: upload.key, marked, error: error as Error });
+      }
+      throw error;
+    }
     if (result.outcome === "skipped") {
       logger.info("upload skipped", { key: result.key, reason: result.reason, messageId: record.messageId });
     } else {

@@ -1,0 +1,100 @@
+/**
+ * The analysis dead-letter queue: list what is in it, and move it back to the analysis queue (a redrive)
+ * once the cause is fixed. Images failed with `retries_exhausted` are processed again on redrive.
+ */
+import {
+  DeleteMessageBatchCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { LOCAL_STAGE, resourceNames } from "@picstack/infrastructure";
+import { REGION } from "./deploy.js";
+
+export interface DeadLetter {
+  messageId: string;
+  receiveCount: number;
+  body: string;
+}
+
+function client(endpoint: string): SQSClient {
+  return new SQSClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+}
+
+async function urls(sqs: SQSClient, stage: string) {
+  const names = resourceNames(stage);
+  const [dlq, main] = await Promise.all(
+    [names.deadLetterQueue, names.queue].map(async (QueueName) => {
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName }));
+      if (!QueueUrl) throw new Error(`no queue ${QueueName}`);
+      return QueueUrl;
+    }),
+  );
+  return { dlq: dlq as string, main: main as string };
+}
+
+/** Reads up to `max` messages without consuming them (visibility 0: they stay available). */
+export async function listDeadLetters(
+  endpoint: string,
+  stage = LOCAL_STAGE,
+  max = 100,
+): Promise<DeadLetter[]> {
+  const sqs = client(endpoint);
+  const { dlq } = await urls(sqs, stage);
+  const seen = new Map<string, DeadLetter>();
+  for (let round = 0; round < 10 && seen.size < max; round++) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlq,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+      }),
+    );
+    if (Messages.length === 0) break;
+    for (const m of Messages) {
+      if (!m.MessageId || seen.has(m.MessageId)) continue;
+      seen.set(m.MessageId, {
+        messageId: m.MessageId,
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
+        body: m.Body ?? "",
+      });
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Moves every dead letter back to the analysis queue; returns how many moved. */
+export async function redriveDeadLetters(endpoint: string, stage = LOCAL_STAGE): Promise<number> {
+  const sqs = client(endpoint);
+  const { dlq, main } = await urls(sqs, stage);
+  let moved = 0;
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlq,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+        WaitTimeSeconds: 0,
+      }),
+    );
+    if (Messages.length === 0) return moved;
+    const entries = Messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? "" }));
+    const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: main, Entries: entries }));
+    if (sent.Failed?.length) throw new Error(`${sent.Failed.length} messages could not be sent back`);
+    // Deleted only after they are safely on the analysis queue: a crash here duplicates, never loses.
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: dlq,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })),
+      }),
+    );
+    moved += Messages.length;
+  }
+}
