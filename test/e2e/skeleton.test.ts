@@ -139,6 +139,7 @@ describe("upload to ready", () => {
       width: 1600,
       height: 1200,
       format: "jpeg",
+      exif: { camera: "PicstackCam E2E" },
       thumbnails: { thumb: { width: 256, height: 192 }, preview: { width: 1024, height: 768 } },
     });
     const urls = image.urls as Record<string, string>;

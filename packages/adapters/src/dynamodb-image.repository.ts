@@ -381,7 +381,7 @@ export class DynamoImageRepository implements ImageRepository {
   async markReady(id: string, now: string, result: ProcessedImage): Promise<void> {
     await this.finish(id, {
       UpdateExpression:
-        "SET #status = :ready, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t REMOVE leaseUntil",
+        "SET #status = :ready, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, exif = :x REMOVE leaseUntil",
       ExpressionAttributeNames: { "#status": "status", "#format": "format" },
       ExpressionAttributeValues: {
         ":ready": "ready",
@@ -391,6 +391,7 @@ export class DynamoImageRepository implements ImageRepository {
         ":h": result.height,
         ":f": result.format,
         ":t": result.thumbnails,
+        ":x": result.exif ?? {},
       },
     });
   }

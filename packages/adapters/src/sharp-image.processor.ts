@@ -8,6 +8,7 @@ import {
   ImageRejectedError,
   type RenderedThumbnail,
 } from "@picstack/core";
+import exifReader from "exif-reader";
 import sharp, { type Metadata, type Sharp } from "sharp";
 
 export interface SharpProcessorOptions {
@@ -36,6 +37,24 @@ function rejection(error: unknown): ImageRejectedError {
     return new ImageRejectedError("unsupported_format", "The file is not an image in a supported format");
   }
   return new ImageRejectedError("corrupt_image", "The image could not be decoded");
+}
+
+/** Camera and capture time from EXIF. Unreadable or hostile EXIF is ignored, never fatal. */
+export function exifSummary(exif: Buffer | undefined): { camera?: string; takenAt?: string } {
+  if (!exif || exif.byteLength > 256 * 1024) return {};
+  try {
+    const tags = exifReader(exif);
+    const clean = (v: unknown) => (typeof v === "string" ? v.replace(/\0/g, "").trim().slice(0, 100) : "");
+    const make = clean(tags.Image?.Make);
+    const model = clean(tags.Image?.Model);
+    // Models often repeat the make ("Canon" + "Canon EOS R5").
+    const camera = model.toLowerCase().startsWith(make.toLowerCase()) ? model : `${make} ${model}`.trim();
+    const taken = tags.Photo?.DateTimeOriginal;
+    const takenAt = taken instanceof Date && !Number.isNaN(taken.getTime()) ? taken.toISOString() : undefined;
+    return { ...(camera ? { camera } : {}), ...(takenAt ? { takenAt } : {}) };
+  } catch {
+    return {};
+  }
 }
 
 export class SharpImageProcessor implements ImageProcessor {
@@ -67,6 +86,7 @@ export class SharpImageProcessor implements ImageProcessor {
       height: swapped ? meta.width : meta.height,
       hasAlpha: meta.hasAlpha ?? false,
       pages: meta.pages ?? 1,
+      ...exifSummary(meta.exif),
     };
   }
 

@@ -1,7 +1,7 @@
 import { ImageRejectedError } from "@picstack/core";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SHARP_OPTIONS, SharpImageProcessor } from "../src/sharp-image.processor.js";
+import { DEFAULT_SHARP_OPTIONS, exifSummary, SharpImageProcessor } from "../src/sharp-image.processor.js";
 
 const processor = new SharpImageProcessor();
 
@@ -62,5 +62,24 @@ describe("SharpImageProcessor", () => {
     const text = processor.inspect(Buffer.from("just some text, not an image\n".repeat(10)));
     await expect(text).rejects.toBeInstanceOf(ImageRejectedError);
     await expect(text).rejects.toMatchObject({ code: "unsupported_format" });
+  });
+});
+
+describe("EXIF summary", () => {
+  it("reads the camera and capture time, and ignores unreadable EXIF", async () => {
+    const input = await photo(64, 48)
+      .jpeg()
+      .withExif({
+        IFD0: { Make: "Canon", Model: "Canon EOS R5" },
+        IFD2: { DateTimeOriginal: "2024:05:06 07:08:09" },
+      })
+      .toBuffer();
+
+    const info = await processor.inspect(input);
+
+    expect(info.camera).toBe("Canon EOS R5");
+    expect(info.takenAt).toBe("2024-05-06T07:08:09.000Z");
+    expect(exifSummary(Buffer.from("Exif\0\0garbage that is not TIFF"))).toEqual({});
+    expect(exifSummary(undefined)).toEqual({});
   });
 });

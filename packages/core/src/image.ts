@@ -24,6 +24,13 @@ export interface ImageAnalysis {
   error?: { code: string; message: string };
 }
 
+/** What the original's EXIF said, kept on the record (the thumbnails carry no metadata). */
+export interface ExifSummary {
+  camera?: string;
+  /** When the photo was taken, as the camera recorded it (ISO-8601). */
+  takenAt?: string;
+}
+
 export interface ImageRecord {
   id: string;
   userId: string;
@@ -39,6 +46,7 @@ export interface ImageRecord {
   width?: number;
   height?: number;
   format?: string;
+  exif?: ExifSummary;
   thumbnails?: { thumb: StoredThumbnail; preview: StoredThumbnail };
   analysis: ImageAnalysis;
   error?: { code: string; message: string };
@@ -66,6 +74,7 @@ export interface Image {
   width?: number;
   height?: number;
   format?: string;
+  exif?: ExifSummary;
   tags: string[];
   note: string | null;
   analysis: ImageAnalysis;
@@ -90,6 +99,7 @@ export function toImage(record: ImageRecord, urls?: ImageUrls): Image {
   if (record.width !== undefined) image.width = record.width;
   if (record.height !== undefined) image.height = record.height;
   if (record.format !== undefined) image.format = record.format;
+  if (record.exif) image.exif = record.exif;
   if (record.thumbnails) {
     const { thumb, preview } = record.thumbnails;
     image.thumbnails = {

@@ -1,5 +1,5 @@
 /** The interfaces the domain needs from the outside world. Adapters live in @picstack/adapters. */
-import type { ImageAnalysis, ImageRecord, StoredThumbnail } from "./image.js";
+import type { ExifSummary, ImageAnalysis, ImageRecord, StoredThumbnail } from "./image.js";
 
 export interface ImageRepository {
   /** Stores a new record; fails if the id exists. */
@@ -58,6 +58,7 @@ export interface ProcessedImage {
   width: number;
   height: number;
   format: string;
+  exif?: ExifSummary;
   thumbnails: { thumb: StoredThumbnail; preview: StoredThumbnail };
 }
 
@@ -85,7 +86,9 @@ export interface ImageInfo {
   height: number;
   hasAlpha: boolean;
   pages: number;
+  /** From EXIF, when present and readable. */
   camera?: string;
+  takenAt?: string;
 }
 
 export interface RenderedThumbnail {

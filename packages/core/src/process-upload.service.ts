@@ -72,10 +72,15 @@ export async function processUpload(
       deps.objects.put(keys.thumb, rendered.thumb.data, "image/webp"),
       deps.objects.put(keys.preview, rendered.preview.data, "image/webp"),
     ]);
+    const exif = {
+      ...(info.camera ? { camera: info.camera } : {}),
+      ...(info.takenAt ? { takenAt: info.takenAt } : {}),
+    };
     const result = {
       width: info.width,
       height: info.height,
       format: info.format,
+      ...(Object.keys(exif).length ? { exif } : {}),
       thumbnails: {
         thumb: { key: keys.thumb, width: rendered.thumb.width, height: rendered.thumb.height },
         preview: { key: keys.preview, width: rendered.preview.width, height: rendered.preview.height },
