@@ -1,0 +1,186 @@
+/**
+ * The analysis worker on the local stack: hostile files end `failed` with a code and leave no bytes,
+ * awkward real images come out right, and a duplicate notification changes nothing.
+ */
+import { crc32 } from "node:zlib";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { api, outputs, s3, tokenFor, waitForStatus } from "./helpers.js";
+
+interface Created {
+  image: { id: string; createdAt: string };
+  upload: { url: string; headers: Record<string, string> };
+}
+
+async function upload(token: string, bytes: Buffer, contentType: string, filename: string) {
+  const created = await api<Created>("POST", "/images", {
+    token,
+    body: { filename, contentType, size: bytes.byteLength },
+  });
+  expect(created.status).toBe(201);
+  const put = await fetch(created.body.upload.url, {
+    method: "PUT",
+    headers: created.body.upload.headers,
+    body: bytes,
+  });
+  expect(put.status).toBe(200);
+  return created.body.image;
+}
+
+function originalKey(image: { id: string; createdAt: string }, ext: string) {
+  return `images/${image.createdAt.slice(0, 4)}/${image.createdAt.slice(5, 7)}/${image.id}.${ext}`;
+}
+
+/** A valid 1×1 PNG whose header is rewritten to claim a width × height canvas (CRC fixed up). */
+async function pixelBomb(width: number, height: number): Promise<Buffer> {
+  const png = Buffer.from(
+    await sharp({ create: { width: 1, height: 1, channels: 3, background: "#000" } })
+      .png()
+      .toBuffer(),
+  );
+  // Signature (8) + length (4) + "IHDR" (4), then width and height, then the rest of IHDR and its CRC.
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)) >>> 0, 29);
+  return png;
+}
+
+describe("hostile files", () => {
+  it.each([
+    [
+      "a truncated JPEG",
+      async () =>
+        (
+          await sharp({ create: { width: 800, height: 600, channels: 3, background: "#357" } })
+            .jpeg()
+            .toBuffer()
+        ).subarray(0, 3000),
+      "image/jpeg",
+      "jpg",
+      "corrupt_image",
+    ],
+    [
+      "an SVG named .png",
+      async () =>
+        Buffer.from(
+          '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+        ),
+      "image/png",
+      "png",
+      "unsupported_format",
+    ],
+    [
+      "HTML named .jpg",
+      async () => Buffer.from("<!doctype html><script>alert(1)</script>"),
+      "image/jpeg",
+      "jpg",
+      "unsupported_format",
+    ],
+    [
+      "a tiny PNG declaring a 50000×50000 canvas",
+      () => pixelBomb(50_000, 50_000),
+      "image/png",
+      "png",
+      "too_many_pixels",
+    ],
+  ] as const)("%s ends failed with its code and leaves no bytes", async (_, make, type, ext, code) => {
+    // Prepare
+    const token = await tokenFor(`hostile-${Date.now()}`);
+    const bytes = await make();
+
+    // Act
+    const image = await upload(token, Buffer.from(bytes), type, `hostile.${ext}`);
+    const done = await waitForStatus(token, image.id, ["ready", "failed"]);
+
+    // Assess
+    expect(done.status).toBe("failed");
+    expect(done.error).toMatchObject({ code });
+    await expect(
+      s3().send(new HeadObjectCommand({ Bucket: outputs().bucket, Key: originalKey(image, ext) })),
+    ).rejects.toMatchObject({ name: "NotFound" });
+  });
+});
+
+describe("real images", () => {
+  it("orients by EXIF, keeps transparency and takes the first frame of an animation", async () => {
+    const token = await tokenFor(`real-${Date.now()}`);
+    const rotated = await sharp({ create: { width: 400, height: 200, channels: 3, background: "#a52" } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const transparent = await sharp({
+      create: { width: 300, height: 300, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.4 } },
+    })
+      .png()
+      .toBuffer();
+    const frames = await Promise.all(
+      ["#0f0", "#f00"].map((c) =>
+        sharp({ create: { width: 120, height: 90, channels: 3, background: c } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const animated = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
+
+    const images = [
+      await upload(token, rotated, "image/jpeg", "rotated.jpg"),
+      await upload(token, transparent, "image/png", "transparent.png"),
+      await upload(token, animated, "image/gif", "animated.gif"),
+    ];
+    const [a, b, c] = await Promise.all(images.map((i) => waitForStatus(token, i.id, ["ready", "failed"])));
+
+    expect(a).toMatchObject({ status: "ready", width: 200, height: 400 });
+    expect(b).toMatchObject({ status: "ready", analysis: { status: "done" } });
+    expect((b?.analysis as { tags: string[] }).tags).toContain("transparent");
+    expect(c).toMatchObject({ status: "ready", width: 120, height: 90, format: "gif" });
+    expect((c?.analysis as { tags: string[] }).tags).toContain("animated");
+    const preview = Buffer.from(await (await fetch((b?.urls as { preview: string }).preview)).arrayBuffer());
+    expect((await sharp(preview).metadata()).hasAlpha).toBe(true);
+  });
+});
+
+describe("exactly once", () => {
+  it("ignores a duplicate notification of an upload that is already processed", async () => {
+    // Prepare
+    const token = await tokenFor(`dup-${Date.now()}`);
+    const bytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#789" } })
+      .jpeg()
+      .toBuffer();
+    const image = await upload(token, bytes, "image/jpeg", "dup.jpg");
+    const first = await waitForStatus(token, image.id, ["ready", "failed"]);
+    const o = outputs();
+    const sqs = new SQSClient({
+      endpoint: o.endpoint,
+      region: o.region,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    const notification = {
+      Records: [
+        {
+          eventName: "ObjectCreated:Put",
+          s3: {
+            bucket: { name: o.bucket },
+            object: { key: originalKey(image, "jpg"), size: bytes.byteLength },
+          },
+        },
+      ],
+    };
+
+    // Act: the same notification twice more, as S3 and SQS may deliver it.
+    for (let i = 0; i < 2; i++) {
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: o.queue, MessageBody: JSON.stringify(notification) }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 4000));
+
+    // Assess
+    const after = await api<Record<string, unknown>>("GET", `/images/${image.id}`, { token });
+    expect(after.body.status).toBe("ready");
+    expect(after.body.updatedAt).toBe(first.updatedAt);
+  });
+});
