@@ -131,14 +131,20 @@ describe("real images", () => {
       await upload(token, transparent, "image/png", "transparent.png"),
       await upload(token, animated, "image/gif", "animated.gif"),
     ];
-    const [a, b, c] = await Promise.all(images.map((i) => waitForStatus(token, i.id, ["ready", "failed"])));
+    const [a, b, c] = (await Promise.all(
+      images.map((i) => waitForStatus(token, i.id, ["ready", "failed"])),
+    )) as Array<Record<string, unknown>> as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
 
     expect(a).toMatchObject({ status: "ready", width: 200, height: 400 });
     expect(b).toMatchObject({ status: "ready", analysis: { status: "done" } });
-    expect((b?.analysis as { tags: string[] }).tags).toContain("transparent");
+    expect((b.analysis as { tags: string[] }).tags).toContain("transparent");
     expect(c).toMatchObject({ status: "ready", width: 120, height: 90, format: "gif" });
-    expect((c?.analysis as { tags: string[] }).tags).toContain("animated");
-    const preview = Buffer.from(await (await fetch((b?.urls as { preview: string }).preview)).arrayBuffer());
+    expect((c.analysis as { tags: string[] }).tags).toContain("animated");
+    const preview = Buffer.from(await (await fetch((b.urls as { preview: string }).preview)).arrayBuffer());
     expect((await sharp(preview).metadata()).hasAlpha).toBe(true);
   });
 });

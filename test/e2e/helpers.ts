@@ -86,7 +86,10 @@ export async function waitForStatus(
   let last: ApiResponse | undefined;
   while (Date.now() < deadline) {
     last = await api("GET", `/images/${id}`, { token });
-    if (last.status === 200 && statuses.includes((last.body as { status: string }).status)) {
+    const body = last.body as { status: string; analysis?: { status: string } };
+    // A ready image is final once its analysis has run too (it runs right after the image is ready).
+    const analyzing = body.status === "ready" && body.analysis?.status === "pending";
+    if (last.status === 200 && statuses.includes(body.status) && !analyzing) {
       return last.body as Record<string, unknown>;
     }
     await new Promise((r) => setTimeout(r, 500));
