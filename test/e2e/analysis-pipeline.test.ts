@@ -149,6 +149,77 @@ describe("real images", () => {
   });
 });
 
+describe("every supported kind of input", () => {
+  const base = () => sharp({ create: { width: 400, height: 200, channels: 3, background: "#2a6" } });
+  const fixtures: Array<[string, () => Promise<Buffer>, string, string, [number, number]]> = [
+    ...[1, 2, 3, 4, 5, 6, 7, 8].map(
+      (o): [string, () => Promise<Buffer>, string, string, [number, number]] => [
+        `EXIF orientation ${o}`,
+        () => base().jpeg().withMetadata({ orientation: o }).toBuffer(),
+        "image/jpeg",
+        "jpg",
+        o >= 5 ? [200, 400] : [400, 200],
+      ],
+    ),
+    ["a CMYK JPEG", () => base().jpeg().toColourspace("cmyk").toBuffer(), "image/jpeg", "jpg", [400, 200]],
+    ["a 16-bit PNG", () => base().png().toColourspace("rgb16").toBuffer(), "image/png", "png", [400, 200]],
+    [
+      "an animated WebP",
+      async () => {
+        const frames = await Promise.all(
+          ["#f00", "#00f"].map((c) =>
+            sharp({ create: { width: 64, height: 48, channels: 3, background: c } })
+              .png()
+              .toBuffer(),
+          ),
+        );
+        return sharp(frames, { join: { animated: true } })
+          .webp()
+          .toBuffer();
+      },
+      "image/webp",
+      "webp",
+      [64, 48],
+    ],
+  ];
+
+  it("makes every one ready, oriented and sized right, in one burst of uploads", async () => {
+    // Prepare
+    const token = await tokenFor(`kinds-${Date.now()}`);
+    const made = await Promise.all(fixtures.map(async ([, make]) => make()));
+
+    // Act: all at once, so the worker gets them in shared batches.
+    const images = await Promise.all(
+      fixtures.map(([name, , type, ext], i) => upload(token, made[i] as Buffer, type, `${name}.${ext}`)),
+    );
+    const done = await Promise.all(
+      images.map((image) => waitForStatus(token, image.id, ["ready", "failed"], 90_000)),
+    );
+
+    // Assess
+    done.forEach((image, i) => {
+      const [name, , , , [width, height]] = fixtures[i] as (typeof fixtures)[number];
+      expect(image, name).toMatchObject({ status: "ready", width, height, analysis: { status: "done" } });
+      const preview = (image.thumbnails as { preview: { width: number; height: number } }).preview;
+      expect([preview.width, preview.height], name).toEqual([width, height]);
+    });
+  });
+
+  it("finishes good uploads that share a batch with a message that cannot be processed", async () => {
+    const token = await tokenFor(`batch-${Date.now()}`);
+    const o = outputs();
+    const sqs = new SQSClient({
+      endpoint: o.endpoint,
+      region: o.region,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: o.queue, MessageBody: "this is not a notification" }));
+    const bytes = await base().jpeg().toBuffer();
+    const image = await upload(token, bytes, "image/jpeg", "good.jpg");
+    expect(await waitForStatus(token, image.id, ["ready", "failed"])).toMatchObject({ status: "ready" });
+  });
+});
+
 describe("exactly once", () => {
   it("ignores a duplicate notification of an upload that is already processed", async () => {
     // Prepare
