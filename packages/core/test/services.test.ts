@@ -4,11 +4,13 @@ import sharp from "sharp";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   createUpload,
+  deleteImage,
   failExhaustedUpload,
   getImage,
   ImageNotFoundError,
   type ProcessUploadDeps,
   processUpload,
+  purgeDeleted,
   RETRIES_EXHAUSTED,
   UnsupportedMediaTypeError,
 } from "../src/index.js";
@@ -235,5 +237,29 @@ describe("retries running out", () => {
     expect(await failExhaustedUpload(deps, "elsewhere/x.jpg", "Error")).toBe(false);
     const { key } = await uploaded(await jpeg(8, 8));
     expect(await failExhaustedUpload(deps, key, "Error")).toBe(false); // still pending: never claimed
+  });
+});
+
+describe("purgeDeleted", () => {
+  it("removes record, original and thumbnails after the retention period, and nothing before", async () => {
+    // Prepare: two processed images, both deleted; one of them 8 days ago.
+    const old = await uploaded(await jpeg(64, 48));
+    const recent = await uploaded(await jpeg(64, 48));
+    await processUpload(deps, { key: old.key });
+    await processUpload(deps, { key: recent.key });
+    await deleteImage(deps, "alice", old.id);
+    clock.advance(8 * 86_400);
+    await deleteImage(deps, "alice", recent.id);
+    const oldThumbs = Object.values((await images.get(old.id))?.thumbnails ?? {}).map((t) => t.key);
+
+    // Act
+    const result = await purgeDeleted({ ...deps, retentionDays: 7 });
+
+    // Assess
+    expect(result.purged).toEqual([old.id]);
+    expect(await images.get(old.id)).toBeUndefined();
+    for (const key of [old.key, ...oldThumbs]) expect(objects.objects.has(key), key).toBe(false);
+    expect(await images.get(recent.id)).toBeDefined();
+    expect(objects.objects.has(recent.key)).toBe(true);
   });
 });
