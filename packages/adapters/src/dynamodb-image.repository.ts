@@ -379,9 +379,10 @@ export class DynamoImageRepository implements ImageRepository {
   }
 
   async markReady(id: string, now: string, result: ProcessedImage): Promise<void> {
+    // `exif` only when the original had some, as the fake and the API shape expect.
+    const exif = result.exif ? ", exif = :x" : "";
     await this.finish(id, {
-      UpdateExpression:
-        "SET #status = :ready, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, exif = :x REMOVE leaseUntil",
+      UpdateExpression: `SET #status = :ready, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t${exif} REMOVE leaseUntil`,
       ExpressionAttributeNames: { "#status": "status", "#format": "format" },
       ExpressionAttributeValues: {
         ":ready": "ready",
@@ -391,7 +392,7 @@ export class DynamoImageRepository implements ImageRepository {
         ":h": result.height,
         ":f": result.format,
         ":t": result.thumbnails,
-        ":x": result.exif ?? {},
+        ...(result.exif ? { ":x": result.exif } : {}),
       },
     });
   }
