@@ -19,7 +19,21 @@ export class DynamoRateLimitStore implements RateLimitStore {
         ConsistentRead: true,
       }),
     );
-    return result.Item ? { tokens: result.Item.tokens as number, at: result.Item.at as number } : undefined;
+    const item = result.Item;
+    return item
+      ? { tokens: item.tokens as number, at: item.at as number, version: item.v as number }
+      : undefined;
+  }
+
+  /** The item is still the one read: same write counter (items written before it existed: same time). */
+  private unchanged(previous: BucketState) {
+    return previous.version === undefined
+      ? {
+          ConditionExpression: "attribute_not_exists(v) AND #at = :at",
+          ExpressionAttributeNames: { "#at": "at" },
+          ExpressionAttributeValues: { ":at": previous.at },
+        }
+      : { ConditionExpression: "v = :v", ExpressionAttributeValues: { ":v": previous.version } };
   }
 
   async compareAndSet(key: string, previous: BucketState | undefined, next: BucketState): Promise<boolean> {
@@ -27,14 +41,14 @@ export class DynamoRateLimitStore implements RateLimitStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `${RATE_LIMIT_PREFIX}${key}`, sk: "BUCKET", tokens: next.tokens, at: next.at },
-          ...(previous
-            ? {
-                ConditionExpression: "#at = :at",
-                ExpressionAttributeNames: { "#at": "at" },
-                ExpressionAttributeValues: { ":at": previous.at },
-              }
-            : { ConditionExpression: "attribute_not_exists(pk)" }),
+          Item: {
+            pk: `${RATE_LIMIT_PREFIX}${key}`,
+            sk: "BUCKET",
+            tokens: next.tokens,
+            at: next.at,
+            v: (previous?.version ?? 0) + 1,
+          },
+          ...(previous ? this.unchanged(previous) : { ConditionExpression: "attribute_not_exists(pk)" }),
         }),
       );
       return true;

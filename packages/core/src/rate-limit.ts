@@ -22,6 +22,8 @@ export interface BucketState {
   tokens: number;
   /** Epoch milliseconds of the last refill. */
   at: number;
+  /** The store's write counter; compare-and-set checks it (two writes may share a millisecond). */
+  version?: number;
 }
 
 export interface RateLimitStore {
@@ -29,6 +31,9 @@ export interface RateLimitStore {
   /** Writes `next` only if the stored state is still `previous` (or absent when `previous` is undefined). */
   compareAndSet(key: string, previous: BucketState | undefined, next: BucketState): Promise<boolean>;
 }
+
+/** Enough for a burst of parallel requests from one client to all get their turn. */
+const MAX_ATTEMPTS = 25;
 
 export class RateLimitedError extends DomainError {
   readonly code = "rate_limited";
@@ -53,15 +58,17 @@ export async function takeToken(
   now: () => number = Date.now,
 ): Promise<void> {
   const key = `${userId}#${routeClass}`;
-  // A lost race means another request of the same user took a token at the same moment: read again.
-  for (let attempt = 0; attempt < 5; attempt++) {
+  // A lost race means another request of the same user took a token at the same moment: read again,
+  // after a short jittered pause so a burst of parallel requests spreads out instead of colliding again.
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const previous = await store.get(key);
     const current = refill(previous, policy, now());
     if (current.tokens < 1) {
       throw new RateLimitedError(Math.max(1, Math.ceil((1 - current.tokens) / policy.refillPerSecond)));
     }
     if (await store.compareAndSet(key, previous, { tokens: current.tokens - 1, at: current.at })) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt + 1, 5)));
   }
-  // Sustained contention on one user's bucket is itself a burst: ask the client to slow down.
+  // Sustained contention on one user's bucket beyond that is itself a burst: ask the client to slow down.
   throw new RateLimitedError(1);
 }
