@@ -15,10 +15,10 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const home = join(repoRoot, ".picstack/e2e");
-  // A fresh emulator state per run; the dev key and venv are reused.
-  await rm(join(home, "outputs.json"), { force: true });
   const port = Number(process.env.PICSTACK_TEST_PORT ?? 4610);
+  // One home per port, so suites on different ports never share files; the dev key is reused.
+  const home = join(repoRoot, `.picstack/e2e-${port}`);
+  await rm(join(home, "outputs.json"), { force: true });
   const stack = await startLocalStack({
     target: "ministack",
     port,
