@@ -4,10 +4,10 @@
  */
 import { crc32 } from "node:zlib";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { api, outputs, s3, tokenFor, waitForStatus } from "./helpers.js";
+import { api, outputs, s3, sqs, tokenFor, waitForStatus } from "./helpers.js";
 
 interface Created {
   image: { id: string; createdAt: string };
@@ -208,12 +208,9 @@ describe("every supported kind of input", () => {
   it("finishes good uploads that share a batch with a message that cannot be processed", async () => {
     const token = await tokenFor(`batch-${Date.now()}`);
     const o = outputs();
-    const sqs = new SQSClient({
-      endpoint: o.endpoint,
-      region: o.region,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    });
-    await sqs.send(new SendMessageCommand({ QueueUrl: o.queue, MessageBody: "this is not a notification" }));
+    await sqs().send(
+      new SendMessageCommand({ QueueUrl: o.queue, MessageBody: "this is not a notification" }),
+    );
     const bytes = await base().jpeg().toBuffer();
     const image = await upload(token, bytes, "image/jpeg", "good.jpg");
     expect(await waitForStatus(token, image.id, ["ready", "failed"])).toMatchObject({ status: "ready" });
@@ -230,11 +227,6 @@ describe("exactly once", () => {
     const image = await upload(token, bytes, "image/jpeg", "dup.jpg");
     const first = await waitForStatus(token, image.id, ["ready", "failed"]);
     const o = outputs();
-    const sqs = new SQSClient({
-      endpoint: o.endpoint,
-      region: o.region,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    });
     const notification = {
       Records: [
         {
@@ -249,7 +241,7 @@ describe("exactly once", () => {
 
     // Act: the same notification twice more, as S3 and SQS may deliver it.
     for (let i = 0; i < 2; i++) {
-      await sqs.send(
+      await sqs().send(
         new SendMessageCommand({ QueueUrl: o.queue, MessageBody: JSON.stringify(notification) }),
       );
     }

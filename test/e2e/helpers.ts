@@ -1,6 +1,10 @@
 /** What the e2e tests share: the API as a client calls it, and images made with sharp. */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
-import { signDevToken } from "@picstack/local";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { emulatorClientConfig, signDevToken } from "@picstack/local";
 import sharp from "sharp";
 import { expect, inject } from "vitest";
 
@@ -66,15 +70,12 @@ export async function photoJpeg(width = 1600, height = 1200): Promise<Buffer> {
     .toBuffer();
 }
 
-export function s3(): S3Client {
-  const o = outputs();
-  return new S3Client({
-    endpoint: o.endpoint,
-    region: o.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
-}
+/** SDK clients on the test stack's emulator, for what a client of the API cannot see. */
+export const s3 = () => new S3Client({ ...emulatorClientConfig(outputs().endpoint), forcePathStyle: true });
+export const sqs = () => new SQSClient(emulatorClientConfig(outputs().endpoint));
+export const lambda = () => new LambdaClient(emulatorClientConfig(outputs().endpoint));
+export const documents = () =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(outputs().endpoint)));
 
 export async function waitForStatus(
   token: string,

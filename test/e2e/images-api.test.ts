@@ -3,13 +3,12 @@
  * signed cursors, update of note and tags (and the tag index with them), delete, restore and purge.
  */
 
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { listDeadLetters, redriveDeadLetters, runJob } from "@picstack/local";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, expectError, outputs, photoJpeg, tokenFor, waitForStatus } from "./helpers.js";
+import { api, documents, expectError, outputs, photoJpeg, sqs, tokenFor, waitForStatus } from "./helpers.js";
 
 interface Image {
   id: string;
@@ -45,17 +44,6 @@ async function listAll(token: string, query: string): Promise<{ ids: string[]; p
     pages++;
   } while (cursor && pages < 50);
   return { ids, pages };
-}
-
-function documents(): DynamoDBDocumentClient {
-  const o = outputs();
-  return DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: o.endpoint,
-      region: o.region,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    }),
-  );
 }
 
 describe("GET /images", () => {
@@ -298,14 +286,8 @@ describe("POST /images/{id}/analyze", () => {
     // Assess
     expect(requested.status).toBe(202);
     expect(requested.body.analysis.status).toBe("pending");
-    const deadline = Date.now() + 30_000;
-    let analysis: { status: string } = requested.body.analysis;
-    while (analysis.status === "pending" && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-      analysis = (
-        await api<{ analysis: { status: string } }>("GET", `/images/${created.body.image.id}`, { token })
-      ).body.analysis;
-    }
+    // waitForStatus waits out a pending analysis of a ready image.
+    const { analysis } = await waitForStatus(token, created.body.image.id, ["ready"], 30_000);
     expect(analysis).toMatchObject({ status: "done", provider: "basic" });
   });
 });
@@ -314,12 +296,7 @@ describe("dead-letter queue command", () => {
   it("lists dead letters and moves them back to the analysis queue", async () => {
     // Prepare: a message that could never be processed, already dead-lettered.
     const o = outputs();
-    const sqs = new SQSClient({
-      endpoint: o.endpoint,
-      region: o.region,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    });
-    await sqs.send(
+    await sqs().send(
       new SendMessageCommand({ QueueUrl: o.deadLetterQueue, MessageBody: '{"not":"an S3 event"}' }),
     );
 

@@ -7,13 +7,21 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   GetFunctionConfigurationCommand,
-  LambdaClient,
+  type LambdaClient,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, expectError, outputs, photoJpeg, tokenFor, waitForStatus } from "./helpers.js";
+import {
+  api,
+  expectError,
+  lambda as lambdaClient,
+  outputs,
+  photoJpeg,
+  tokenFor,
+  waitForStatus,
+} from "./helpers.js";
 
 let server: Server;
 let mode: "valid" | "500" = "valid";
@@ -62,11 +70,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   const o = outputs();
-  lambda = new LambdaClient({
-    endpoint: o.endpoint,
-    region: o.region,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  lambda = lambdaClient();
   const current = await lambda.send(
     new GetFunctionConfigurationCommand({ FunctionName: o.functions.processUpload }),
   );
@@ -148,14 +152,8 @@ describe("openai provider on the local stack", () => {
 
     // Assess
     expect(requested.status).toBe(202);
-    const deadline = Date.now() + 60_000;
-    let analysis = failed.analysis as { status: string };
-    while (analysis.status !== "done" && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-      analysis = (
-        await api<{ analysis: { status: string } }>("GET", `/images/${created.body.image.id}`, { token })
-      ).body.analysis;
-    }
+    // waitForStatus waits out a pending analysis of a ready image.
+    const { analysis } = await waitForStatus(token, created.body.image.id, ["ready"]);
     expect(analysis).toMatchObject({ status: "done", provider: "openai", tags: ["test card", "warm"] });
     expectError(
       await api("POST", "/images/01m819gdvpkk9mqydbm4k3rth7/analyze", { token }),

@@ -21,16 +21,18 @@ export async function getOwnedImage(
 }
 
 export async function presignImageUrls(objects: ObjectStore, record: ImageRecord): Promise<ImageUrls> {
-  const urls: ImageUrls = {};
   // The original exists from upload on, except for failed images, whose bytes are removed.
-  if (record.status === "ready" || record.status === "processing") {
-    urls.original = await objects.presignDownload(record.originalKey);
-  }
+  const keys: Array<[keyof ImageUrls, string]> = [];
+  if (record.status === "ready" || record.status === "processing")
+    keys.push(["original", record.originalKey]);
   if (record.thumbnails) {
-    urls.thumb = await objects.presignDownload(record.thumbnails.thumb.key);
-    urls.preview = await objects.presignDownload(record.thumbnails.preview.key);
+    keys.push(["thumb", record.thumbnails.thumb.key], ["preview", record.thumbnails.preview.key]);
   }
-  return urls;
+  // Signed together: a list page signs up to three URLs for each of up to 100 images.
+  const signed = await Promise.all(
+    keys.map(async ([name, key]) => [name, await objects.presignDownload(key)]),
+  );
+  return Object.fromEntries(signed) as ImageUrls;
 }
 
 export async function getImage(deps: GetImageDeps, userId: string, id: string): Promise<Image> {

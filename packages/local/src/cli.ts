@@ -49,6 +49,11 @@ function port(name: "port" | "web-port"): number {
   return n;
 }
 
+/** Where an already running emulator answers. */
+function emulatorEndpoint(t: Target): string {
+  return t === "localstack" ? values["localstack-endpoint"] : `http://127.0.0.1:${port("port")}`;
+}
+
 async function main(): Promise<void> {
   const [command = "start", ...args] = positionals;
   if (values.help) {
@@ -73,9 +78,7 @@ async function main(): Promise<void> {
       return;
     }
     case "dlq": {
-      const t = target();
-      const endpoint =
-        t === "localstack" ? values["localstack-endpoint"] : `http://127.0.0.1:${port("port")}`;
+      const endpoint = emulatorEndpoint(target());
       const action = args[0] ?? "list";
       if (action === "list") {
         const letters = await listDeadLetters(endpoint);
@@ -91,17 +94,14 @@ async function main(): Promise<void> {
       return;
     }
     case "purge": {
-      const t = target();
-      const endpoint =
-        t === "localstack" ? values["localstack-endpoint"] : `http://127.0.0.1:${port("port")}`;
+      const endpoint = emulatorEndpoint(target());
       const result = await runJob(endpoint, "purgeDeleted");
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
     case "deploy": {
       const t = target();
-      const endpoint =
-        t === "localstack" ? values["localstack-endpoint"] : `http://127.0.0.1:${port("port")}`;
+      const endpoint = emulatorEndpoint(t);
       const webUrl = `http://127.0.0.1:${port("web-port")}`;
       const outputs = await deploy({
         target: t,

@@ -111,15 +111,16 @@ function isName(error: unknown, ...names: string[]): boolean {
   return names.includes((error as Error)?.name);
 }
 
+/** SDK client settings for a local emulator: its endpoint, our region, and the emulators' dummy keys. */
+export function emulatorClientConfig(endpoint: string) {
+  return { endpoint, region: REGION, credentials: { accessKeyId: "test", secretAccessKey: "test" } };
+}
+
 export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "webUrl">> {
   const stage = options.stage ?? LOCAL_STAGE;
   const names = resourceNames(stage);
   const log = options.log ?? (() => {});
-  const client = {
-    endpoint: options.endpoint,
-    region: REGION,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  };
+  const client = emulatorClientConfig(options.endpoint);
   const s3 = new S3Client({ ...client, forcePathStyle: true });
   const sqs = new SQSClient(client);
   const dynamo = new DynamoDBClient(client);
@@ -598,11 +599,7 @@ async function ensureRestApi(
 
 /** Runs a scheduled job's function once (what EventBridge does on schedule in AWS). */
 export async function runJob(endpoint: string, id: FunctionId, stage = LOCAL_STAGE): Promise<unknown> {
-  const lambda = new LambdaClient({
-    endpoint,
-    region: REGION,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  const lambda = new LambdaClient(emulatorClientConfig(endpoint));
   const result = await lambda.send(
     new InvokeCommand({
       FunctionName: resourceNames(stage).function(id),

@@ -10,7 +10,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { LOCAL_STAGE, resourceNames } from "@picstack/infrastructure";
-import { REGION } from "./deploy.js";
+import { emulatorClientConfig } from "./deploy.js";
 
 export interface DeadLetter {
   messageId: string;
@@ -19,11 +19,7 @@ export interface DeadLetter {
 }
 
 function client(endpoint: string): SQSClient {
-  return new SQSClient({
-    endpoint,
-    region: REGION,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  return new SQSClient(emulatorClientConfig(endpoint));
 }
 
 async function urls(sqs: SQSClient, stage: string) {

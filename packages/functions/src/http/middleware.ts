@@ -86,10 +86,15 @@ function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S):
   } catch {
     throw new HttpError(400, "invalid_json", "The request body is not valid JSON");
   }
+  return validate(schema, value, "The request body is not valid");
+}
+
+/** `value` checked against `schema`, or a 400 `validation_error` listing each problem by path. */
+function validate<S extends z.ZodType>(schema: S, value: unknown, message: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-    throw new HttpError(400, "validation_error", "The request body is not valid", {}, issues);
+    throw new HttpError(400, "validation_error", message, {}, issues);
   }
   return parsed.data;
 }
@@ -108,12 +113,7 @@ export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, sch
   if (repeated) {
     throw new HttpError(400, "validation_error", `Query parameter ${repeated[0]} is given more than once`);
   }
-  const parsed = schema.safeParse(event.queryStringParameters ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-    throw new HttpError(400, "validation_error", "The query string is not valid", {}, issues);
-  }
-  return parsed.data;
+  return validate(schema, event.queryStringParameters ?? {}, "The query string is not valid");
 }
 
 /** The `{id}` path parameter; a malformed id cannot exist, so it answers like a missing image. */
