@@ -5,6 +5,7 @@ import { Api } from "./stacks/Api.js";
 import { Auth } from "./stacks/Auth.js";
 import { Jobs } from "./stacks/Jobs.js";
 import { Storage } from "./stacks/Storage.js";
+import { Web } from "./stacks/Web.js";
 
 /**
  * Picstack in AWS: `npx sst deploy --stage <name>` (`--region` overrides the region). The resources come
@@ -19,6 +20,6 @@ export default {
     // Each function also sets these from the declaration; the defaults cover any function SST adds.
     // SST 2.49.8 maps "nodejs22.x" to Runtime.NODEJS_22_X (and defaults to it).
     app.setDefaultFunctionProps({ runtime: RUNTIME, architecture: "x86_64" });
-    app.stack(Storage).stack(Auth).stack(Analysis).stack(Api).stack(Jobs);
+    app.stack(Storage).stack(Auth).stack(Analysis).stack(Api).stack(Jobs).stack(Web);
   },
 } satisfies SSTConfig;

@@ -45,12 +45,13 @@ let auth: Template;
 let analysis: Template;
 let api: Template;
 let jobs: Template;
+let web: Template;
 let layerRoot: string;
 
 beforeAll(async () => {
   layerRoot = await sharpLayer();
   synth = await synthesize({ stage: STAGE, bundle: true });
-  ({ Storage: storage, Auth: auth, Analysis: analysis, Api: api, Jobs: jobs } = synth.templates);
+  ({ Storage: storage, Auth: auth, Analysis: analysis, Api: api, Jobs: jobs, Web: web } = synth.templates);
 });
 
 afterAll(() => {
@@ -785,6 +786,61 @@ describe("auth", () => {
       "ALLOW_USER_PASSWORD_AUTH",
       "ALLOW_USER_SRP_AUTH",
     ]);
+  });
+
+  it("lets the web gallery sign in through the hosted UI with the code flow, back to the web origin only", () => {
+    // Prepare
+    const [poolId] = onlyOf(auth, "AWS::Cognito::UserPool");
+
+    // Act
+    const [, client] = onlyOf(auth, "AWS::Cognito::UserPoolClient");
+    const [, domain] = onlyOf(auth, "AWS::Cognito::UserPoolDomain");
+
+    // Assess
+    expect(domain.Properties.UserPoolId).toEqual({ Ref: poolId });
+    expect(client.Properties.AllowedOAuthFlows).toEqual(["code"]);
+    expect(client.Properties.AllowedOAuthFlowsUserPoolClient).toBe(true);
+    expect([...(client.Properties.AllowedOAuthScopes as string[])].sort()).toEqual(["email", "openid"]);
+    expect(client.Properties.CallbackURLs).toEqual([`${TEST_WEB_ORIGIN}/`]);
+    expect(client.Properties.LogoutURLs).toEqual([`${TEST_WEB_ORIGIN}/`]);
+  });
+});
+
+describe("web gallery", () => {
+  it("is a static site behind CloudFront, with a private bucket", () => {
+    // Act
+    const [, distribution] = onlyOf(web, "AWS::CloudFront::Distribution");
+    const [, bucket] = onlyOf(web, "AWS::S3::Bucket");
+
+    // Assess
+    const config = distribution.Properties.DistributionConfig as Record<string, unknown>;
+    expect(config.DefaultRootObject).toBe("index.html");
+    expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: "redirect-to-https" });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toMatchObject({
+      BlockPublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+  });
+
+  it("is built with the deployed API URL, Cognito client and hosted UI in place of its placeholders", () => {
+    // Prepare
+    const [restApiId] = onlyOf(api, "AWS::ApiGateway::RestApi");
+
+    // Act
+    const deployments = resourcesOf(web, "Custom::SSTBucketDeployment");
+    const replaces = deployments.flatMap(
+      ([, r]) => (r.Properties.ReplaceValues ?? []) as { files: string; search: string; replace: unknown }[],
+    );
+    const replacement = (name: string) =>
+      replaces.find((r) => r.search === `{{ ${name} }}` && r.files === "**/*.js");
+
+    // Assess
+    expect(deployments).toHaveLength(1);
+    expect(JSON.stringify(replacement("VITE_PICSTACK_API_URL")?.replace)).toContain("ApiUrl");
+    expect(replacement("VITE_PICSTACK_COGNITO_CLIENT_ID")?.replace).toBeDefined();
+    expect(replacement("VITE_PICSTACK_COGNITO_DOMAIN")?.replace).toBeDefined();
+    expect(restApiId).toBeTruthy();
+    expect(Object.keys(web.toJSON().Outputs as object)).toContain("WebUrl");
   });
 });
 

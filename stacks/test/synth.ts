@@ -19,7 +19,7 @@ import { load } from "sst/stacks/build.js";
 export const TEST_WEB_ORIGIN = "https://picstack-web.example.test";
 export const TEST_ACCOUNT = "123456789012";
 
-export const STACK_NAMES = ["Storage", "Auth", "Analysis", "Api", "Jobs"] as const;
+export const STACK_NAMES = ["Storage", "Auth", "Analysis", "Api", "Jobs", "Web"] as const;
 export type StackName = (typeof STACK_NAMES)[number];
 
 export interface Synthesized {

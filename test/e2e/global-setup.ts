@@ -4,7 +4,7 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type Outputs, repoRoot, startLocalStack } from "@picstack/local";
+import { buildClients, type Outputs, repoRoot, startLocalStack } from "@picstack/local";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -19,6 +19,8 @@ export default async function setup(project: TestProject) {
   // One home per port, so suites on different ports never share files; the dev key is reused.
   const home = join(repoRoot, `.picstack/e2e-${port}`);
   await rm(join(home, "outputs.json"), { force: true });
+  // The gallery and the CLI binary are what the browser and CLI tests drive: build them as users get them.
+  await buildClients();
   const stack = await startLocalStack({
     target: "ministack",
     port,

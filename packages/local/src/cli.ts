@@ -1,6 +1,7 @@
 /**
  * picstack-local: the local run.
  *
+ *   build                                                                      build the web gallery and the CLI
  *   start   [--target ministack|localstack] [--port 4566] [--web-port 5173]   bring the stack up, stay in the foreground
  *   deploy  [--target ...] [--port ...]                                       redeploy code to a running emulator
  *   token   <userId> [--expires-in seconds]                                  print a dev bearer token
@@ -10,6 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
+import { buildClients } from "./build-clients.js";
 import { deploy, runJob } from "./deploy.js";
 import { signDevToken } from "./dev-issuer.js";
 import { listDeadLetters, redriveDeadLetters } from "./dlq.js";
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   const [command = "start", ...args] = positionals;
   if (values.help) {
     process.stdout.write(
-      "usage: picstack-local start|deploy|purge|dlq list|redrive|setup|token <userId>  (see README)\n",
+      "usage: picstack-local start|deploy|build|purge|dlq list|redrive|setup|token <userId>  (see README)\n",
     );
     return;
   }
@@ -74,7 +76,14 @@ async function main(): Promise<void> {
     case "setup": {
       const bin = ensureMinistackInstalled();
       const layer = await buildSharpLayer();
-      process.stdout.write(`MiniStack: ${bin}\nsharp layer: ${layer}\n`);
+      await buildClients();
+      process.stdout.write(
+        `MiniStack: ${bin}\nsharp layer: ${layer}\nweb gallery: packages/web/dist\nCLI: packages/cli/dist/picstack.mjs\n`,
+      );
+      return;
+    }
+    case "build": {
+      await buildClients((m) => process.stderr.write(`[picstack] ${m}\n`));
       return;
     }
     case "dlq": {
@@ -115,6 +124,7 @@ async function main(): Promise<void> {
       return;
     }
     case "start": {
+      await buildClients((m) => process.stderr.write(`[picstack] ${m}\n`));
       const stack = await startLocalStack({
         target: target(),
         port: port("port"),

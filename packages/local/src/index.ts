@@ -1,3 +1,4 @@
+export { buildClients, buildWeb } from "./build-clients.js";
 export * from "./deploy.js";
 export * from "./dev-issuer.js";
 export * from "./dlq.js";

@@ -53,7 +53,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       passThroughAnalysisSettings: options.passThroughAnalysisSettings,
       log,
     });
-    web = await serveWeb(options.webPort, deployed.apiUrl);
+    web = await serveWeb({ port: options.webPort, apiUrl: deployed.apiUrl, home: options.home });
     const outputs: Outputs = { ...deployed, webUrl: web.url };
     await writeOutputs(outputs, options.home);
     return {

@@ -1,13 +1,19 @@
 /**
- * Serves the web client on the local run's `webUrl`. Until the web gallery is built (packages/web),
- * this is a status page that checks the API's health from the browser, through CORS, like the
- * gallery will.
+ * Serves the web gallery (packages/web, built by `buildWeb`) on the local run's `webUrl`, with:
+ * - `GET /config.json`: where the API is and how to sign in (the gallery reads it at start);
+ * - `POST /dev/token` `{ "userId" }`: a dev token, the gallery's local sign-in. Bound to 127.0.0.1 and
+ *   answered only for same-origin requests; tokens from it are valid on this local stack only.
+ * Until the gallery is built, `/` is a status page that checks the API's health from the browser.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import { extname, join, normalize } from "node:path";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { extname, join, normalize, sep } from "node:path";
+import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
+import { signDevToken } from "./dev-issuer.js";
 import { repoRoot } from "./paths.js";
+
+export const webDist = join(repoRoot, "packages/web/dist");
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -17,7 +23,15 @@ const TYPES: Record<string, string> = {
   ".json": "application/json",
   ".png": "image/png",
   ".webp": "image/webp",
+  ".ico": "image/x-icon",
 };
+
+/** The gallery's runtime configuration (the same shape the AWS deployment writes). */
+export interface WebConfig {
+  apiUrl: string;
+  maxUploadBytes: number;
+  auth: { kind: "dev"; tokenUrl: string } | { kind: "cognito"; domain: string; clientId: string };
+}
 
 function statusPage(apiUrl: string): string {
   const api = JSON.stringify(apiUrl);
@@ -27,9 +41,9 @@ function statusPage(apiUrl: string): string {
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}code{background:#f3f3f3;padding:0 .25rem}</style>
 </head><body>
 <h1>Picstack is running locally</h1>
+<p>The web gallery is not built: run <code>npm run build</code> and reload.</p>
 <p>API: <code id="api"></code></p>
 <p>Health: <strong id="health" role="status">checking…</strong></p>
-<p>Get a token with <code>npm run --silent token -- &lt;userId&gt;</code> and call the API; see the README.</p>
 <script>
 const api = ${api};
 document.getElementById("api").textContent = api;
@@ -45,31 +59,101 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-export async function serveWeb(port: number, apiUrl: string): Promise<WebServer> {
-  const dist = join(repoRoot, "packages/web/dist");
+export interface ServeWebOptions {
+  port: number;
+  apiUrl: string;
+  /** The local stack's state folder (for the dev issuer's key). */
+  home?: string;
+  maxUploadBytes?: number;
+}
+
+const USER_ID = /^[A-Za-z0-9._@:-]{1,128}$/;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage, limit = 4096): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error("too large");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function issueDevToken(req: IncomingMessage, res: ServerResponse, options: ServeWebOptions) {
+  const origin = req.headers.origin;
+  const self = `http://${req.headers.host}`;
+  if (origin !== undefined && origin !== self) {
+    return sendJson(res, 403, {
+      error: { code: "forbidden", message: "Dev tokens are issued to this page only" },
+    });
+  }
+  let userId: unknown;
+  try {
+    userId = (JSON.parse(await readBody(req)) as { userId?: unknown }).userId;
+  } catch {
+    return sendJson(res, 400, { error: { code: "invalid_json", message: 'Send { "userId": "..." }' } });
+  }
+  if (typeof userId !== "string" || !USER_ID.test(userId)) {
+    return sendJson(res, 400, {
+      error: { code: "validation_error", message: "A user id is 1–128 letters, digits or . _ @ : -" },
+    });
+  }
+  const token = await signDevToken(userId, options.home ? { home: options.home } : {});
+  sendJson(res, 200, { token, userId });
+}
+
+export async function serveWeb(options: ServeWebOptions): Promise<WebServer> {
+  const config: WebConfig = {
+    apiUrl: options.apiUrl,
+    maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    auth: { kind: "dev", tokenUrl: "/dev/token" },
+  };
   const server: Server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    if (path === "/config.json") {
-      res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
-      res.end(JSON.stringify({ apiUrl }));
-      return;
+    try {
+      const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+      if (path === "/config.json") return sendJson(res, 200, config);
+      if (path === "/dev/token") {
+        if (req.method !== "POST")
+          return sendJson(res, 405, { error: { code: "method_not_allowed", message: "POST" } });
+        return await issueDevToken(req, res, options);
+      }
+      if (existsSync(join(webDist, "index.html"))) {
+        const file = normalize(join(webDist, path));
+        const inside = file === webDist || file.startsWith(webDist + sep);
+        // Unknown paths get the app (it routes on the client); hashed assets are cached for a year.
+        const target = inside && existsSync(file) && extname(file) ? file : join(webDist, "index.html");
+        const immutable = target.includes(`${sep}assets${sep}`);
+        res.writeHead(200, {
+          "Content-Type": TYPES[extname(target)] ?? "application/octet-stream",
+          "Cache-Control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+        });
+        res.end(await readFile(target));
+        return;
+      }
+      res.writeHead(200, { "Content-Type": TYPES[".html"] });
+      res.end(statusPage(options.apiUrl));
+    } catch (error) {
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { code: "internal_error", message: (error as Error).message } });
+      else res.end();
     }
-    if (existsSync(join(dist, "index.html"))) {
-      const file = normalize(join(dist, path === "/" ? "index.html" : path));
-      const target = file.startsWith(dist) && existsSync(file) ? file : join(dist, "index.html");
-      res.writeHead(200, { "Content-Type": TYPES[extname(target)] ?? "application/octet-stream" });
-      res.end(await readFile(target));
-      return;
-    }
-    res.writeHead(200, { "Content-Type": TYPES[".html"] });
-    res.end(statusPage(apiUrl));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", resolve);
+    server.listen(options.port, "127.0.0.1", resolve);
   });
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url: `http://127.0.0.1:${options.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

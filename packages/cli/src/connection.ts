@@ -1,0 +1,111 @@
+/**
+ * Where the API is and who the caller is. The API URL comes from `--api-url`, `PICSTACK_API_URL`, or
+ * the local stack's outputs file (`PICSTACK_OUTPUTS`, else `.picstack/outputs.json` in this folder or
+ * a parent). The token comes from `--token` or `PICSTACK_TOKEN`; on the local stack `--user <id>`
+ * (or `PICSTACK_USER`) signs a dev token with the stack's dev issuer key.
+ */
+import { createPrivateKey, sign } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { CliError } from "./output.js";
+
+export interface LocalOutputs {
+  apiUrl: string;
+  webUrl?: string;
+  /** The folder holding outputs.json (and the dev issuer's key). */
+  home: string;
+}
+
+export function findOutputs(cwd = process.cwd()): LocalOutputs | undefined {
+  const explicit = process.env.PICSTACK_OUTPUTS;
+  let file: string | undefined;
+  if (explicit) {
+    file = resolve(explicit);
+    if (!existsSync(file)) throw new CliError(`PICSTACK_OUTPUTS names ${file}, which does not exist`, 2);
+  } else if (process.env.PICSTACK_HOME && existsSync(join(process.env.PICSTACK_HOME, "outputs.json"))) {
+    file = resolve(process.env.PICSTACK_HOME, "outputs.json");
+  } else {
+    for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+      const candidate = join(dir, ".picstack", "outputs.json");
+      if (existsSync(candidate)) {
+        file = candidate;
+        break;
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  if (!file) return undefined;
+  const parsed = JSON.parse(readFileSync(file, "utf8")) as { apiUrl?: string; webUrl?: string };
+  if (!parsed.apiUrl) throw new CliError(`${file} has no apiUrl`, 2);
+  return { apiUrl: parsed.apiUrl, webUrl: parsed.webUrl, home: dirname(file) };
+}
+
+export interface ConnectionFlags {
+  "api-url"?: string;
+  token?: string;
+  user?: string;
+}
+
+export interface Connection {
+  apiUrl: string;
+  token: string;
+}
+
+export function resolveConnection(flags: ConnectionFlags): Connection {
+  const outputs = findOutputs();
+  const apiUrl = flags["api-url"] ?? process.env.PICSTACK_API_URL ?? outputs?.apiUrl;
+  if (!apiUrl) {
+    throw new CliError(
+      "No API URL: pass --api-url, set PICSTACK_API_URL, or run from a folder with a running local stack (`npm start`)",
+      2,
+    );
+  }
+  let token = flags.token ?? process.env.PICSTACK_TOKEN;
+  const user = flags.user ?? process.env.PICSTACK_USER;
+  if (!token && user) {
+    if (!outputs)
+      throw new CliError("--user signs a dev token for the local stack, and no local stack was found", 2);
+    token = signDevToken(user, outputs.home);
+  }
+  if (!token) {
+    throw new CliError(
+      "No token: pass --token, set PICSTACK_TOKEN, or pass --user <id> on the local stack",
+      2,
+    );
+  }
+  return { apiUrl, token };
+}
+
+interface DevKey {
+  kid: string;
+  privateJwk: { kty: string; crv: string; x: string; y: string; d: string };
+}
+
+const DEV_ISSUER = "https://picstack.local/dev-issuer";
+const DEV_AUDIENCE = "picstack-local";
+const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
+
+/** An ES256 token from the local stack's dev issuer (the same claims as `npm run token`). */
+export function signDevToken(userId: string, home: string, expiresInSeconds = 12 * 3600): string {
+  const keyFile = join(home, "dev-issuer", "key.json");
+  if (!existsSync(keyFile))
+    throw new CliError(`No dev issuer key at ${keyFile}: start the local stack first`, 2);
+  const key = JSON.parse(readFileSync(keyFile, "utf8")) as DevKey;
+  const now = Math.floor(Date.now() / 1000);
+  const header = b64url(JSON.stringify({ alg: "ES256", kid: key.kid, typ: "JWT" }));
+  const claims = b64url(
+    JSON.stringify({
+      sub: userId,
+      iss: DEV_ISSUER,
+      aud: DEV_AUDIENCE,
+      iat: now,
+      exp: now + expiresInSeconds,
+    }),
+  );
+  const privateKey = createPrivateKey({ key: key.privateJwk, format: "jwk" });
+  const signature = sign("sha256", Buffer.from(`${header}.${claims}`), {
+    key: privateKey,
+    dsaEncoding: "ieee-p1363",
+  });
+  return `${header}.${claims}.${b64url(signature)}`;
+}

@@ -1,0 +1,156 @@
+/** The built CLI binary (packages/cli/dist/picstack.mjs) against the local stack, as a CI suite runs it. */
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { repoRoot } from "@picstack/local";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { photoJpeg } from "./helpers.js";
+
+const run = promisify(execFile);
+const binary = join(repoRoot, "packages/cli/dist/picstack.mjs");
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function picstack(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [binary, ...args], {
+      cwd: tmpdir(),
+      env: { ...process.env, PICSTACK_OUTPUTS: join(inject("home"), "outputs.json"), CI: "1", ...env },
+      timeout: 110_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+let dir: string;
+const user = `cli-${Date.now()}`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "picstack-cli-"));
+  await writeFile(join(dir, "one.jpg"), await photoJpeg(800, 600));
+  await writeFile(join(dir, "two.jpg"), await photoJpeg(640, 480));
+  await writeFile(join(dir, "three.JPEG"), await photoJpeg(500, 500));
+  await writeFile(join(dir, "notes.txt"), "not an image");
+  // Named .png, but not a PNG: the server finds out after the upload.
+  await writeFile(join(dir, "broken.png"), Buffer.from("this is not a png at all"));
+});
+
+describe("picstack CLI", () => {
+  it("uploads a glob with bounded concurrency, waits until ready, and prints JSON", async () => {
+    const ran = await picstack([
+      "upload",
+      join(dir, "*.{jpg,JPEG}"),
+      "--user",
+      user,
+      "--tag",
+      "CLI",
+      "--concurrency",
+      "2",
+      "--json",
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const results = JSON.parse(ran.stdout) as {
+      file: string;
+      ok: boolean;
+      status: string;
+      image: { tags: string[]; analysis: { status: string } };
+    }[];
+    expect(results.map((r) => r.file.split("/").pop()).sort()).toEqual(["one.jpg", "three.JPEG", "two.jpg"]);
+    for (const r of results) {
+      expect(r).toMatchObject({ ok: true, status: "ready" });
+      expect(r.image.tags).toContain("cli");
+      expect(r.image.analysis.status).toBe("done");
+    }
+  });
+
+  it("lists with filters as a table and as JSON, gets one image, deletes and restores it", async () => {
+    const table = await picstack(["ls", "--user", user, "--tag", "cli", "--status", "ready"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+STATUS\s+CREATED \(UTC\)\s+SIZE\s+TAGS\s+FILENAME$/);
+    expect(table.stdout).toContain("one.jpg");
+
+    const listed = await picstack(["ls", "--user", user, "--all", "--limit", "1", "--json"]);
+    const { items } = JSON.parse(listed.stdout) as { items: { id: string; filename: string }[] };
+    expect(items).toHaveLength(3);
+    const one = items.find((i) => i.filename === "one.jpg");
+
+    const got = await picstack(["get", one?.id ?? "", "--user", user]);
+    expect(got.code).toBe(0);
+    expect(got.stdout).toMatch(/status\s+ready/);
+    expect(got.stdout).toMatch(/url\.thumb\s+http/);
+
+    const removed = await picstack(["rm", one?.id ?? "", "--user", user]);
+    expect(removed).toMatchObject({ code: 0, stdout: `deleted ${one?.id}\n` });
+    const after = await picstack(["ls", "--user", user, "--all", "--json"]);
+    expect((JSON.parse(after.stdout) as { items: unknown[] }).items).toHaveLength(2);
+    const restored = await picstack(["restore", one?.id ?? "", "--user", user, "--json"]);
+    expect(JSON.parse(restored.stdout)).toEqual([{ id: one?.id, ok: true }]);
+  });
+
+  it("exits non-zero when any file is rejected, fails on the server, or matches nothing", async () => {
+    const ran = await picstack([
+      "upload",
+      join(dir, "one.jpg"),
+      join(dir, "notes.txt"),
+      join(dir, "broken.png"),
+      join(dir, "*.gif"),
+      "--user",
+      `${user}-bad`,
+      "--json",
+    ]);
+    expect(ran.code).toBe(1);
+    const results = JSON.parse(ran.stdout) as {
+      file: string;
+      ok: boolean;
+      status: string;
+      error?: { code: string };
+    }[];
+    const byName = Object.fromEntries(results.map((r) => [r.file.split("/").pop(), r]));
+    expect(byName["one.jpg"]).toMatchObject({ ok: true, status: "ready" });
+    expect(byName["notes.txt"]).toMatchObject({
+      ok: false,
+      status: "rejected",
+      error: { code: "unsupported_media_type" },
+    });
+    expect(byName["broken.png"]).toMatchObject({
+      ok: false,
+      status: "failed",
+      error: { code: "unsupported_format" },
+    });
+    expect(byName["*.gif"]).toMatchObject({ ok: false, error: { code: "no_such_file" } });
+  });
+
+  it("fails clearly without a token, with a bad one, and for unknown ids and usage errors", async () => {
+    const noToken = await picstack(["ls"]);
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toContain("No token");
+
+    const badToken = await picstack(["ls", "--token", "nope"]);
+    expect(badToken.code).toBe(1);
+    expect(badToken.stderr).toContain("(unauthorized)");
+
+    const unknown = await picstack(["rm", "doesnotexist", "--user", user]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("image_not_found");
+
+    expect((await picstack(["frobnicate", "--user", user])).code).toBe(2);
+    expect((await picstack(["ls", "--user", user, "--status", "done"])).code).toBe(2);
+  });
+
+  it("prints a dev token the API accepts", async () => {
+    const ran = await picstack(["token", user]);
+    expect(ran.code).toBe(0);
+    const listed = await picstack(["ls", "--json"], { PICSTACK_TOKEN: ran.stdout.trim() });
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+  });
+});
