@@ -9,7 +9,7 @@
 import type { AnalysisOutput, AnalysisProvider, ImageFeatures } from "@picstack/core";
 import OpenAI from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
-import { z } from "zod";
+import * as z from "zod";
 
 export const analysisSchema = z.object({
   description: z.string().describe("One or two sentences on what the image shows, at most 300 characters"),

@@ -1,5 +1,5 @@
 /** Create an image: a `pending` record and a presigned upload bound to the declared type and size. */
-import { z } from "zod";
+import * as z from "zod";
 import { newImageId } from "./ids.js";
 import type { Image, ImageRecord } from "./image.js";
 import { toImage } from "./image.js";

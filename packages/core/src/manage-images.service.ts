@@ -1,5 +1,5 @@
 /** List, update, delete, restore and purge a user's images. */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_NOTE_LENGTH } from "./create-upload.service.js";
 import type { CursorCodec } from "./cursor.js";
 import { DomainError, ImageNotFoundError } from "./errors.js";

@@ -10,7 +10,7 @@ import {
   type RouteClass,
 } from "@picstack/core";
 import { env } from "@picstack/infrastructure";
-import { z } from "zod";
+import * as z from "zod";
 
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 

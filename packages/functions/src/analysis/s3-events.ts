@@ -2,7 +2,7 @@
  * S3 notifications as they arrive in SQS message bodies. Real S3 URL-encodes keys (`a+b.jpg`,
  * `%C3%A9`); some emulators send them raw. Both decode to the same key.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const s3Record = z.object({
   eventName: z.string(),

@@ -4,7 +4,7 @@
  */
 import { createImageInput, listImagesQuery, updateImageInput } from "@picstack/core";
 import { type RouteSpec, routes } from "@picstack/infrastructure";
-import { z } from "zod";
+import * as z from "zod";
 
 const isoDateTime = z.string().describe("ISO-8601 timestamp");
 const dimensions = z.object({ width: z.number().int(), height: z.number().int() });
