@@ -253,6 +253,13 @@ export const env = {
   /** An inline JWKS document (local dev issuer). One of the two must be set. */
   authJwks: "PICSTACK_AUTH_JWKS",
   maxUploadBytes: "PICSTACK_MAX_UPLOAD_BYTES",
+  /** Seconds a presigned upload stays valid (1–900, default 600). */
+  uploadTtlSeconds: "PICSTACK_UPLOAD_TTL_SECONDS",
+  /**
+   * Test-only fault injection (JSON, see packages/adapters/src/faults.ts). The stacks never set it; the
+   * reliability suite sets it on its own local stack.
+   */
+  testFaults: "PICSTACK_TEST_FAULTS",
   /** Days a deleted image can be restored before the purge job removes it (default 7). */
   retentionDays: "PICSTACK_RETENTION_DAYS",
   /** Rate limits as JSON, e.g. `{"read":{"capacity":120,"refillPerSecond":5},"write":{...}}`. */

@@ -3,6 +3,7 @@
  * fails the cold start with a message naming it, not the first request.
  */
 
+import { type FaultPlan, parseFaultPlan } from "@picstack/adapters";
 import {
   type BucketPolicy,
   DEFAULT_MAX_UPLOAD_BYTES,
@@ -26,6 +27,18 @@ const schema = z
     [env.authJwksUrl]: z.string().url().optional(),
     [env.authJwks]: z.string().optional(),
     [env.maxUploadBytes]: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
+    [env.uploadTtlSeconds]: z.coerce.number().int().min(1).max(900).default(600),
+    [env.testFaults]: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return parseFaultPlan(text);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
     [env.retentionDays]: z.coerce.number().min(0).max(365).default(7),
     [env.cursorSecretArn]: z.string().min(1).optional(),
     [env.analysisProvider]: z.enum(["basic", "openai"]).optional(),
@@ -80,6 +93,8 @@ export interface Config {
   };
   s3: { publicEndpoint?: string; forcePathStyle: boolean };
   uploadTtlSeconds: number;
+  /** Test-only fault injection; undefined everywhere but the reliability suite's local stack. */
+  faults?: FaultPlan;
   downloadTtlSeconds: number;
 }
 
@@ -135,7 +150,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       publicEndpoint: e[env.s3PublicEndpoint] as string | undefined,
       forcePathStyle: e[env.s3ForcePathStyle] as boolean,
     },
-    uploadTtlSeconds: 10 * 60,
+    uploadTtlSeconds: e[env.uploadTtlSeconds] as number,
+    faults: e[env.testFaults] as FaultPlan | undefined,
     downloadTtlSeconds: 5 * 60,
   };
 }

@@ -11,8 +11,12 @@ import {
   createS3Client,
   DynamoImageRepository,
   DynamoRateLimitStore,
+  injectSdkFaults,
+  maybeKillWorker,
   S3ObjectStore,
+  slowDown,
   type TokenVerifier,
+  throttled,
 } from "@picstack/adapters";
 import {
   type Clock,
@@ -32,8 +36,25 @@ function once<T>(build: () => T): () => T {
   };
 }
 
-export const documentClient = once(createDocumentClient);
-export const s3Client = once(() => createS3Client(config().s3));
+export const documentClient = once(() => {
+  const client = createDocumentClient();
+  const faults = config().faults;
+  if (faults?.dbThrottleRate) injectSdkFaults(client, { rate: faults.dbThrottleRate, error: throttled });
+  return client;
+});
+
+export const s3Client = once(() => {
+  const client = createS3Client(config().s3);
+  const faults = config().faults;
+  if (faults?.storageReadErrorRate) {
+    injectSdkFaults(client, {
+      rate: faults.storageReadErrorRate,
+      commands: ["GetObjectCommand"],
+      error: slowDown,
+    });
+  }
+  return client;
+});
 
 export const imageRepository = once<ImageRepository>(
   () => new DynamoImageRepository(documentClient(), config().table),
@@ -41,13 +62,22 @@ export const imageRepository = once<ImageRepository>(
 
 export const objectStore = once<ObjectStore>(() => {
   const c = config();
-  return new S3ObjectStore({
+  const store = new S3ObjectStore({
     bucket: c.bucket,
     s3: s3Client(),
     presigner: createPresignS3Client(c.s3),
     uploadTtlSeconds: c.uploadTtlSeconds,
     downloadTtlSeconds: c.downloadTtlSeconds,
   });
+  if (c.faults?.killWorkerOnOriginalBytes) {
+    const read = store.getBytes.bind(store);
+    store.getBytes = async (key) => {
+      const bytes = await read(key);
+      maybeKillWorker(c.faults, key, bytes.byteLength);
+      return bytes;
+    };
+  }
+  return store;
 });
 
 export const tokenVerifier = once<TokenVerifier>(() => createJwtVerifier(config().auth));
