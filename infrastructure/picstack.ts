@@ -154,6 +154,39 @@ export const routes: ReadonlyArray<RouteSpec> = [
   { method: "GET", path: "/docs", function: "apiDocs" },
 ];
 
+/**
+ * What API Gateway answers by itself (no route, a body over its limit, throttling, its own failures),
+ * in the contract's error shape rather than the gateway's default `{"message": ...}`.
+ */
+export const gatewayResponses: ReadonlyArray<{
+  type: "MISSING_AUTHENTICATION_TOKEN" | "REQUEST_TOO_LARGE" | "THROTTLED" | "DEFAULT_4XX" | "DEFAULT_5XX";
+  statusCode?: number;
+  code: string;
+  message: string;
+}> = [
+  // No resource or method matches: API Gateway calls it a missing token (403); it is a missing route.
+  {
+    type: "MISSING_AUTHENTICATION_TOKEN",
+    statusCode: 404,
+    code: "route_not_found",
+    message: "No route matches this method and path",
+  },
+  {
+    type: "REQUEST_TOO_LARGE",
+    statusCode: 413,
+    code: "payload_too_large",
+    message: "The request is too large",
+  },
+  { type: "THROTTLED", statusCode: 429, code: "rate_limited", message: "Too many requests; retry later" },
+  { type: "DEFAULT_4XX", code: "bad_request", message: "The request was refused" },
+  { type: "DEFAULT_5XX", code: "gateway_error", message: "The API gateway failed; try again later" },
+];
+
+/** The JSON body of a gateway response (a constant: the gateway's templates cannot transform text). */
+export function gatewayResponseBody(response: { code: string; message: string }): string {
+  return JSON.stringify({ error: { code: response.code, message: response.message } });
+}
+
 /** The function that consumes the analysis queue. */
 export const queueConsumer: FunctionId = "processUpload";
 

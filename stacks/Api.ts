@@ -3,6 +3,8 @@ import {
   type FunctionId,
   type FunctionSpec,
   functions,
+  gatewayResponseBody,
+  gatewayResponses,
   queueConsumer,
   routes,
 } from "@picstack/infrastructure";
@@ -53,11 +55,14 @@ export function Api({ stack }: StackContext) {
       },
     },
   });
-  // Answers API Gateway makes itself (unknown route, throttling) carry CORS headers too.
-  for (const type of [apig.ResponseType.DEFAULT_4XX, apig.ResponseType.DEFAULT_5XX]) {
-    api.cdk.restApi.addGatewayResponse(`Cors${type.responseType}`, {
-      type,
+  // Answers API Gateway makes itself (no route, too large, throttled, its own errors) carry the contract's
+  // JSON error body and CORS headers too.
+  for (const response of gatewayResponses) {
+    api.cdk.restApi.addGatewayResponse(`Gateway${response.type}`, {
+      type: apig.ResponseType.of(response.type),
+      ...(response.statusCode ? { statusCode: String(response.statusCode) } : {}),
       responseHeaders: { "Access-Control-Allow-Origin": `'${origin}'`, Vary: "'Origin'" },
+      templates: { "application/json": gatewayResponseBody(response) },
     });
   }
 

@@ -13,6 +13,7 @@ import {
   type FunctionPermissions,
   type FunctionSpec,
   functions,
+  gatewayResponses as gatewayResponseSpecs,
   queueConsumer,
   queue as queueSpec,
   RUNTIME,
@@ -703,14 +704,21 @@ describe("REST API", () => {
       ["/", ...new Set(routes.map((r) => r.path).flatMap((p) => prefixesOf(p)))].sort(),
     );
     expect(new Set(origins)).toEqual(new Set([`'${TEST_WEB_ORIGIN}'`]));
-    expect(gatewayResponses.map(([, r]) => r.Properties.ResponseType).sort()).toEqual([
-      "DEFAULT_4XX",
-      "DEFAULT_5XX",
-    ]);
+    expect(gatewayResponses.map(([, r]) => r.Properties.ResponseType).sort()).toEqual(
+      gatewayResponseSpecs.map((r) => r.type).sort(),
+    );
     for (const [, r] of gatewayResponses) {
+      const spec = gatewayResponseSpecs.find((g) => g.type === r.Properties.ResponseType);
       expect(r.Properties.ResponseParameters).toMatchObject({
         "gatewayresponse.header.Access-Control-Allow-Origin": `'${TEST_WEB_ORIGIN}'`,
       });
+      // The contract's error shape, with a snake_case code, instead of the gateway's {"message": ...}.
+      const body = JSON.parse(
+        (r.Properties.ResponseTemplates as Record<string, string>)["application/json"] ?? "",
+      );
+      expect(body).toEqual({ error: { code: spec?.code, message: expect.any(String) } });
+      expect(spec?.code).toMatch(/^[a-z][a-z0-9_]*$/);
+      expect(r.Properties.StatusCode).toBe(spec?.statusCode ? String(spec.statusCode) : undefined);
     }
   });
 });

@@ -49,6 +49,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 128) {
         throw new InvalidTokenError("The token has no usable subject");
       }
+      // jose checks `iat` only against a maximum age; a token from the future is forged or from a broken clock.
+      const tolerance = options.clockToleranceSeconds ?? 5;
+      if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + tolerance) {
+        throw new InvalidTokenError("The token was issued in the future");
+      }
       return { userId: payload.sub };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;

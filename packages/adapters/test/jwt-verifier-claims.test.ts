@@ -104,6 +104,22 @@ describe("JWT verifier: accepted tokens", () => {
 });
 
 describe("JWT verifier: rejected tokens", () => {
+  it("rejects a token issued in the future beyond the clock tolerance", async () => {
+    // Prepare
+    const sign = (iat: number) =>
+      claims()
+        .setSubject("u")
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 600)
+        .setProtectedHeader({ alg: "ES256", kid: "es" })
+        .sign(es256.privateKey);
+    // Act
+    const future = await rejectionOf(await sign(nowSeconds() + 3600));
+    // Assess
+    expect(future.message).toBe("The token was issued in the future");
+    await expect(verify(await sign(nowSeconds() + 2))).resolves.toEqual({ userId: "u" });
+  });
+
   it("says an expired token has expired and other failures only that the token is not valid", async () => {
     // Prepare
     const expired = await claims()

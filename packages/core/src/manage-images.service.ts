@@ -11,7 +11,17 @@ import { normalizeTags } from "./tags.js";
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
 
 export const listImagesQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  // Digits only: `0x10`, ` 5` and `1e1` are not page sizes, whatever Number() makes of them.
+  limit: z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^[0-9]{1,3}$/, "must be a whole number from 1 to 100")
+        .transform(Number),
+    ])
+    .pipe(z.number().int().min(1).max(100))
+    .default(20),
   cursor: z.string().min(1).max(2048).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),

@@ -10,6 +10,7 @@ import {
   CreateRestApiCommand,
   GetResourcesCommand,
   GetRestApisCommand,
+  PutGatewayResponseCommand,
   PutIntegrationCommand,
   PutIntegrationResponseCommand,
   PutMethodCommand,
@@ -59,6 +60,8 @@ import {
   env,
   type FunctionId,
   functions,
+  gatewayResponseBody,
+  gatewayResponses,
   LOCAL_STAGE,
   queueConsumer,
   queue as queueSpec,
@@ -586,6 +589,20 @@ async function ensureRestApi(
   for (const path of new Set(routes.map((r) => r.path))) {
     const methods = routes.filter((r) => r.path === path).map((r) => r.method);
     await ensurePreflight(apigw, apiId, await ensurePath(path), methods, webOrigin);
+  }
+  for (const response of gatewayResponses) {
+    await apigw.send(
+      new PutGatewayResponseCommand({
+        restApiId: apiId,
+        responseType: response.type,
+        ...(response.statusCode ? { statusCode: String(response.statusCode) } : {}),
+        responseParameters: {
+          "gatewayresponse.header.Access-Control-Allow-Origin": `'${webOrigin}'`,
+          "gatewayresponse.header.Vary": "'Origin'",
+        },
+        responseTemplates: { "application/json": gatewayResponseBody(response) },
+      }),
+    );
   }
   await apigw.send(
     new CreateDeploymentCommand({

@@ -14,6 +14,7 @@ import type { z } from "zod";
 import { config } from "../config.js";
 import { rateLimitStore, tokenVerifier } from "../wiring.js";
 import { HttpError, toHttpError } from "./errors.js";
+import { findDuplicateKey } from "./json.js";
 
 export const logger = new Logger({ serviceName: "picstack-api" });
 
@@ -79,12 +80,28 @@ async function authenticate(event: APIGatewayProxyEvent): Promise<string> {
 function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
   let raw = event.body ?? "";
   if (event.isBase64Encoded) raw = Buffer.from(raw, "base64").toString("utf8");
+  const type = header(event, "content-type");
+  if (type !== undefined && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type.trim())) {
+    throw new HttpError(
+      415,
+      "unsupported_media_type",
+      "The request body must be JSON (Content-Type: application/json)",
+    );
+  }
   if (raw.trim() === "") throw new HttpError(400, "invalid_json", "The request body must be a JSON object");
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     throw new HttpError(400, "invalid_json", "The request body is not valid JSON");
+  }
+  const duplicate = findDuplicateKey(raw);
+  if (duplicate !== undefined) {
+    throw new HttpError(
+      400,
+      "invalid_json",
+      `The request body has the key "${duplicate.slice(0, 64)}" more than once`,
+    );
   }
   return validate(schema, value, "The request body is not valid");
 }
