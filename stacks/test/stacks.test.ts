@@ -477,11 +477,37 @@ describe("functions", () => {
         "PICSTACK_S3_PUBLIC_ENDPOINT",
         "PICSTACK_S3_FORCE_PATH_STYLE",
         "AWS_ENDPOINT_URL",
+        "PICSTACK_TEST_FAULTS",
+        "OPENAI_API_KEY",
       ]) {
         expect(vars[localOnly], localOnly).toBeUndefined();
       }
     },
   );
+
+  it("gives the OpenAI key to the analysis functions only as a Secrets Manager secret, never in code", () => {
+    // Prepare
+    const [secretId, secret] = resourcesOf(storage, "AWS::SecretsManager::Secret").find(([id]) =>
+      id.startsWith("OpenAiApiKey"),
+    ) ?? ["", { Properties: {} } as Resource];
+    const withKey = functionIds.filter((id) => (functions[id] as FunctionSpec).permissions.openAiKey);
+
+    // Act
+    const envs = functionIds.map((id) => {
+      const [, fn] = lambdaOf(templateOf(id), id);
+      return [id, (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables] as const;
+    });
+
+    // Assess
+    expect(secretId).not.toBe("");
+    expect(secret.Properties.SecretString).toBeUndefined();
+    expect(withKey).toContain(queueConsumer);
+    for (const [id, vars] of envs) {
+      expect(JSON.stringify(vars)).not.toMatch(/sk-[A-Za-z0-9]/);
+      if (withKey.includes(id)) expect(refersTo(vars.PICSTACK_OPENAI_KEY_SECRET_ARN, secretId)).toBe(true);
+      else expect(vars.PICSTACK_OPENAI_KEY_SECRET_ARN, id).toBeUndefined();
+    }
+  });
 });
 
 describe("least privilege", () => {

@@ -14,6 +14,8 @@ import { emulatorClientConfig, type Outputs, signDevToken } from "@picstack/loca
 
 export interface Context {
   outputs: Outputs;
+  /** The emulator's log, where the functions' output goes. */
+  logFile?: string;
   home: string;
   s3: S3Client;
   sqs: SQSClient;
@@ -44,7 +46,7 @@ export interface Answer {
   json: unknown;
 }
 
-export function makeContext(outputs: Outputs, home: string): Context {
+export function makeContext(outputs: Outputs, home: string, logFile?: string): Context {
   const client = emulatorClientConfig(outputs.endpoint);
   const lambda = new LambdaClient(client);
 
@@ -106,6 +108,7 @@ export function makeContext(outputs: Outputs, home: string): Context {
   return {
     outputs,
     home,
+    ...(logFile ? { logFile } : {}),
     s3: new S3Client({ ...client, forcePathStyle: true }),
     sqs: new SQSClient(client),
     lambda,

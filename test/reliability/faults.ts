@@ -1,4 +1,247 @@
+/**
+ * Faults: the AI provider down, slow or answering garbage (a fake OpenAI-compatible server, the true
+ * external edge); storage reads failing and DynamoDB throttling (fault hooks inside the SDK's retry loop,
+ * PICSTACK_TEST_FAULTS); a worker killed mid-batch. The pipeline must retry, every image must end `ready`
+ * (its analysis `failed` where the provider failed) or `failed` with a code, nothing may be lost, and no
+ * image may be worked on more often than its receives explain.
+ */
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Context } from "./context.js";
-import type { Report } from "./harness.js";
+import { assert, type Report, sleep } from "./harness.js";
+import { photo } from "./hostile-files.js";
+import {
+  claimsOf,
+  deadLetters,
+  setVisibilityTimeout,
+  type Uploaded,
+  upload,
+  waitForFinal,
+} from "./pipeline.js";
 
-export async function faults(_ctx: Context, _report: Report): Promise<void> {}
+const CATEGORY = "Faults";
+type Mode = "valid" | "down" | "slow" | "garbage";
+
+function fakeOpenAi(): { server: Server; mode: { value: Mode }; calls: { value: number } } {
+  const mode = { value: "valid" as Mode };
+  const calls = { value: 0 };
+  const server = createServer(async (req, res) => {
+    for await (const _ of req) {
+      // drain the request
+    }
+    calls.value++;
+    if (mode.value === "down") {
+      res.writeHead(503, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ error: { message: "overloaded", type: "server_error" } }));
+      return;
+    }
+    if (mode.value === "slow") await sleep(8000);
+    const content =
+      mode.value === "garbage"
+        ? '{"description": 42, "tags": "not a list", "extra": {'
+        : JSON.stringify({ description: "A test photo.", tags: ["Test", "photo"], text: "" });
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(
+      JSON.stringify({
+        id: "chatcmpl-reliability",
+        object: "chat.completion",
+        created: 0,
+        model: "fake-vision",
+        choices: [
+          { index: 0, finish_reason: "stop", message: { role: "assistant", content, refusal: null } },
+        ],
+        usage: { prompt_tokens: 300, completion_tokens: 20, total_tokens: 320 },
+      }),
+    );
+  });
+  return { server, mode, calls };
+}
+
+/** Faults the hooks have injected so far (they log one line each to the emulator's log). */
+async function injectedFaults(ctx: Context): Promise<number> {
+  if (!ctx.logFile) return 0;
+  const text = await readFile(ctx.logFile, "utf8");
+  return text.split("picstack injected fault").length - 1;
+}
+
+async function batch(
+  ctx: Context,
+  user: string,
+  count: number,
+  sizes?: (i: number) => Buffer,
+): Promise<Uploaded[]> {
+  const token = await ctx.token(user);
+  const base = await photo(640, 480);
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => upload(ctx, token, `${user}-${i}.jpg`, sizes?.(i) ?? base)),
+  );
+}
+
+export async function faults(ctx: Context, report: Report): Promise<void> {
+  const fake = fakeOpenAi();
+  await new Promise<void>((r) => fake.server.listen(0, "127.0.0.1", r));
+  const baseURL = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}/v1`;
+  // Short enough that a retried message comes back within the suite, longer than a worker's lease (60 s).
+  const restoreVisibility = await setVisibilityTimeout(ctx, 65);
+  const restoreProvider = await ctx.setEnvironment(["processUpload", "analyzeImage"], {
+    PICSTACK_ANALYSIS_PROVIDER: "openai",
+    OPENAI_API_KEY: "sk-reliability-fake",
+    OPENAI_BASE_URL: baseURL,
+    PICSTACK_OPENAI_TIMEOUT_MS: "3000",
+  });
+  try {
+    for (const mode of ["down", "slow", "garbage"] as const) {
+      await report.check(
+        CATEGORY,
+        `AI provider ${mode}: images end ready, analysis failed, nothing lost`,
+        async () => {
+          fake.mode.value = mode;
+          const images = await batch(ctx, `ai-${mode}-${Date.now()}`, 5);
+          const finals = await waitForFinal(ctx, images, 150_000);
+          assert(finals.size === images.length, `${images.length - finals.size} images never finished`);
+          const states = [...finals.values()].map((f) => `${f.image.status}/${f.image.analysis.status}`);
+          assert(
+            states.every((s) => s === "ready/failed"),
+            `states: ${states.join(", ")}`,
+          );
+          const codes = new Set([...finals.values()].map((f) => f.image.analysis.error?.code));
+          const claims = [
+            ...(
+              await claimsOf(
+                ctx,
+                images.map((i) => i.id),
+              )
+            ).values(),
+          ];
+          assert(
+            claims.every((c) => c === 1),
+            `claims: ${claims.join(",")}`,
+          );
+          return `5/5 ready with analysis failed (${[...codes].join(", ")}); each claimed once`;
+        },
+      );
+    }
+
+    await report.check(
+      CATEGORY,
+      "after the provider recovers, POST /analyze completes the analysis",
+      async () => {
+        fake.mode.value = "down";
+        const [image] = await batch(ctx, `ai-recover-${Date.now()}`, 1);
+        assert(image, "no image");
+        await waitForFinal(ctx, [image], 120_000);
+        fake.mode.value = "valid";
+        const answer = await ctx.call("POST", `/images/${image.id}/analyze`, { token: image.token });
+        assert(answer.status === 202, `analyze: HTTP ${answer.status}`);
+        let analysis = "pending";
+        for (let i = 0; i < 60 && analysis !== "done"; i++) {
+          await sleep(1000);
+          analysis = (
+            (await ctx.call("GET", `/images/${image.id}`, { token: image.token })).json as {
+              analysis: { status: string };
+            }
+          ).analysis.status;
+        }
+        assert(analysis === "done", `analysis ${analysis}`);
+        return "analysis done after the retry";
+      },
+    );
+  } finally {
+    fake.mode.value = "valid";
+    await restoreProvider();
+    fake.server.close();
+  }
+
+  try {
+    for (const [name, plan, count] of [
+      ["storage reads failing 30% of attempts", { storageReadErrorRate: 0.3 }, 12],
+      ["DynamoDB throttling 25% of calls", { dbThrottleRate: 0.25 }, 12],
+    ] as const) {
+      await report.check(CATEGORY, `${name}: every image ready, nothing lost`, async () => {
+        const restore = await ctx.setEnvironment(["processUpload"], {
+          PICSTACK_TEST_FAULTS: JSON.stringify(plan),
+        });
+        const before = await injectedFaults(ctx);
+        try {
+          const images = await batch(ctx, `fault-${Object.keys(plan)[0]}-${Date.now()}`, count);
+          const finals = await waitForFinal(ctx, images, 240_000);
+          assert(finals.size === images.length, `${images.length - finals.size} images never finished`);
+          const states = [...finals.values()].map((f) => f.image.status);
+          assert(
+            states.every((s) => s === "ready"),
+            `states: ${states.join(", ")}`,
+          );
+          const claims = [
+            ...(
+              await claimsOf(
+                ctx,
+                images.map((i) => i.id),
+              )
+            ).values(),
+          ];
+          const retried = claims.filter((c) => c > 1).length;
+          assert(
+            claims.every((c) => c >= 1 && c <= 3),
+            `claims: ${claims.join(",")}`,
+          );
+          const injected = (await injectedFaults(ctx)) - before;
+          assert(injected > 0, "no fault was injected");
+          return `${count}/${count} ready after ${injected} injected faults; ${retried} images needed a second receive, SDK retries absorbed the rest`;
+        } finally {
+          await restore();
+        }
+      });
+    }
+
+    await report.check(
+      CATEGORY,
+      "a worker killed mid-batch: its batch is retried, every image ready once",
+      async () => {
+        const base = await photo(640, 480);
+        const victim = Buffer.concat([base, Buffer.alloc(1)]); // a unique size marks the file to die on
+        const restore = await ctx.setEnvironment(["processUpload"], {
+          PICSTACK_TEST_FAULTS: JSON.stringify({ killWorkerOnOriginalBytes: victim.length }),
+        });
+        try {
+          const token = await ctx.token(`fault-kill-${Date.now()}`);
+          const images = await Promise.all(
+            Array.from({ length: 5 }, (_, i) => upload(ctx, token, `kill-${i}.jpg`, i === 2 ? victim : base)),
+          );
+          const finals = await waitForFinal(ctx, images, 240_000);
+          assert(finals.size === images.length, `${images.length - finals.size} images never finished`);
+          const states = [...finals.values()].map((f) => f.image.status);
+          assert(
+            states.every((s) => s === "ready"),
+            `states: ${states.join(", ")}`,
+          );
+          const claims = await claimsOf(
+            ctx,
+            images.map((i) => i.id),
+          );
+          const victimId = images[2]?.id ?? "";
+          assert(
+            (claims.get(victimId) ?? 0) === 2,
+            `the killed image was claimed ${claims.get(victimId)} times`,
+          );
+          const others = images.filter((i) => i.id !== victimId).map((i) => claims.get(i.id) ?? 0);
+          assert(
+            others.every((c) => c === 1 || c === 2),
+            `others claimed ${others.join(",")}`,
+          );
+          return `5/5 ready; the killed image was claimed twice (once by the killed worker), the others ${others.join(",")}`;
+        } finally {
+          await restore();
+        }
+      },
+    );
+
+    await report.check(CATEGORY, "no message reached the dead-letter queue", async () => {
+      const count = await deadLetters(ctx);
+      assert(count === 0, `${count} messages in the DLQ`);
+      return "0 messages";
+    });
+  } finally {
+    await restoreVisibility();
+  }
+}

@@ -58,7 +58,7 @@ const stack = needsStack
   : undefined;
 
 try {
-  const ctx = stack ? makeContext(stack.outputs, home) : undefined;
+  const ctx = stack ? makeContext(stack.outputs, home, stack.emulator.logFile) : undefined;
   const sample = await photo();
   const step = async (name: (typeof CATEGORIES)[number], run: () => Promise<void>) => {
     if (!only.has(name)) return;

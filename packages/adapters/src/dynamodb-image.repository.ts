@@ -354,7 +354,10 @@ export class DynamoImageRepository implements ImageRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: imageKey(id),
-          UpdateExpression: "SET #status = :processing, leaseUntil = :lease, updatedAt = :now REMOVE #error",
+          // `claims` counts the times work started on the image: operators (and the reliability suite)
+          // see retries and redeliveries that did real work.
+          UpdateExpression:
+            "SET #status = :processing, leaseUntil = :lease, updatedAt = :now, claims = if_not_exists(claims, :zero) + :one REMOVE #error",
           // Also an image failed by retries running out: a redrive from the dead-letter queue retries it.
           ConditionExpression:
             "attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND leaseUntil < :now)" +
@@ -367,6 +370,8 @@ export class DynamoImageRepository implements ImageRepository {
             ":retryable": RETRIES_EXHAUSTED,
             ":lease": leaseUntil,
             ":now": now,
+            ":zero": 0,
+            ":one": 1,
           },
           ReturnValues: "ALL_NEW",
         }),

@@ -72,7 +72,19 @@ export function injectSdkFaults(
   (client.middlewareStack as unknown as MiddlewareStackLike).add(
     (next, context) => async (args) => {
       const applies = !options.commands || options.commands.includes(context.commandName ?? "");
-      if (applies && Math.random() < options.rate) throw options.error();
+      if (applies && Math.random() < options.rate) {
+        const error = options.error();
+        // One line per injected fault, so the suite can count what it caused.
+        console.warn(
+          JSON.stringify({
+            level: "WARN",
+            message: "picstack injected fault",
+            fault: error.name,
+            command: context.commandName,
+          }),
+        );
+        throw error;
+      }
       return next(args);
     },
     { step: "finalizeRequest", priority: "low", name: "picstackInjectedFaults" },

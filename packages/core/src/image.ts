@@ -50,6 +50,8 @@ export interface ImageRecord {
   thumbnails?: { thumb: StoredThumbnail; preview: StoredThumbnail };
   analysis: ImageAnalysis;
   error?: { code: string; message: string };
+  /** How many times a worker claimed the image to process it (set by the repository). */
+  claims?: number;
   /** While `processing`: until when the current worker owns the image (ISO-8601). */
   leaseUntil?: string;
   /** Set by a soft delete; the image is purged after the retention period. */
