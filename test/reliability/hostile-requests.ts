@@ -103,7 +103,7 @@ function createBodies(): Case[] {
     "text/html",
     "image/svg+xml",
     "application/x-msdownload",
-    "IMAGE/JPEG ",
+    "image/jpg",
     "image/jpeg; x=1",
   ]) {
     post(`contentType=${type}`, json({ ...valid, contentType: type }), [415]);
