@@ -16,11 +16,7 @@ export class Report {
   constructor(private readonly log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {}
 
   /** Runs one check; a thrown error fails it with the error's message. The returned string is its detail. */
-  async check(
-    category: string,
-    name: string,
-    run: () => Promise<string | undefined | void>,
-  ): Promise<boolean> {
+  async check(category: string, name: string, run: () => Promise<string | undefined>): Promise<boolean> {
     const started = performance.now();
     let ok = true;
     let detail = "";
@@ -56,7 +52,7 @@ export class Report {
       );
       const shown = rows.length > 40 ? rows.filter((r) => !r.ok) : rows;
       for (const r of shown)
-        lines.push(`| ${escape(r.name)} | ${r.ok ? "pass" : "**FAIL**"} | ${escape(r.detail)} |`);
+        lines.push(`| ${escapeCell(r.name)} | ${r.ok ? "pass" : "**FAIL**"} | ${escapeCell(r.detail)} |`);
       if (rows.length > 40) lines.push(`| …and ${passed} more | pass | (listed with --verbose) |`);
       const figures = this.figures.get(category);
       if (figures) {
@@ -76,7 +72,7 @@ export class Report {
   }
 }
 
-function escape(text: string): string {
+function escapeCell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 

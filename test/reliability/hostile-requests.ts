@@ -22,6 +22,7 @@ const INJECTIONS = [
   "' OR '1'='1",
   '"; DROP TABLE images; --',
   "<script>alert(1)</script>",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4j-style injection string, sent as data
   "${jndi:ldap://127.0.0.1/x}",
   "{{7*7}}",
   "../../../../etc/passwd",
@@ -64,7 +65,7 @@ function createBodies(): Case[] {
   const wrong: Record<string, unknown[]> = {
     filename: [1, null, [], {}, true, "", "   ", "a".repeat(256), "a\u0000.jpg", "line\nbreak.jpg"],
     contentType: [1, null, [], "", "a".repeat(300)],
-    size: ["1000", -1, 0, 1.5, null, [], 1e20, 9007199254740993],
+    size: ["1000", -1, 0, 1.5, null, [], 1e20, Number.MAX_SAFE_INTEGER + 2],
     note: [1, {}, [], true, "n".repeat(2001)],
     tags: [
       "beach",
