@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { repoRoot } from "@picstack/local";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, outputs, photoJpeg, tokenFor } from "./helpers.js";
 
 const CHROMIUM = process.env.PICSTACK_CHROMIUM ?? "/usr/bin/chromium";
@@ -66,6 +66,13 @@ beforeAll(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+});
+
+afterEach(async (context) => {
+  // A failed step leaves a picture of the page behind, next to the others.
+  if (context.task.result?.state === "fail") {
+    await shot(`failed-${context.task.name.replace(/[^a-z0-9]+/gi, "-")}`).catch(() => {});
+  }
 });
 
 afterAll(async () => {

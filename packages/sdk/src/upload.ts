@@ -136,11 +136,13 @@ function sendWithXhr(
       form.append("file", payload);
       xhr.send(form);
     } else {
-      xhr.setRequestHeader("Content-Type", contentType);
-      for (const [name, value] of Object.entries(upload.headers ?? {})) {
-        // Browsers set Content-Length themselves and refuse to be told.
-        if (name.toLowerCase() !== "content-length") xhr.setRequestHeader(name, value);
-      }
+      // setRequestHeader appends to a header already set, and a doubled Content-Type breaks the
+      // signature: merge by name first. Browsers set Content-Length themselves and refuse to be told.
+      const headers = new Map<string, [string, string]>([["content-type", ["Content-Type", contentType]]]);
+      for (const [name, value] of Object.entries(upload.headers ?? {}))
+        headers.set(name.toLowerCase(), [name, value]);
+      headers.delete("content-length");
+      for (const [name, value] of headers.values()) xhr.setRequestHeader(name, value);
       xhr.send(payload);
     }
   });
