@@ -861,16 +861,16 @@ describe("web gallery", () => {
     const [restApiId] = onlyOf(api, "AWS::ApiGateway::RestApi");
 
     // Act
-    const deployments = resourcesOf(web, "Custom::SSTBucketDeployment");
+    const deployments = resourcesOf(web, "Custom::S3Uploader");
     const replaces = deployments.flatMap(
-      ([, r]) => (r.Properties.ReplaceValues ?? []) as { files: string; search: string; replace: unknown }[],
+      ([, r]) => (r.Properties.replaceValues ?? []) as { files: string; search: string; replace: unknown }[],
     );
     const replacement = (name: string) =>
       replaces.find((r) => r.search === `{{ ${name} }}` && r.files === "**/*.js");
 
     // Assess
     expect(deployments).toHaveLength(1);
-    expect(JSON.stringify(replacement("VITE_PICSTACK_API_URL")?.replace)).toContain("ApiUrl");
+    expect(JSON.stringify(replacement("VITE_PICSTACK_API_URL")?.replace)).toContain(restApiId);
     expect(replacement("VITE_PICSTACK_COGNITO_CLIENT_ID")?.replace).toBeDefined();
     expect(replacement("VITE_PICSTACK_COGNITO_DOMAIN")?.replace).toBeDefined();
     expect(restApiId).toBeTruthy();
