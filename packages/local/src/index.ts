@@ -5,3 +5,4 @@ export * from "./dlq.js";
 export * from "./emulator.js";
 export * from "./local-stack.js";
 export * from "./paths.js";
+export * from "./bundle.js";
