@@ -12,8 +12,8 @@ import { zodResponseFormat } from "openai/helpers/zod";
 import * as z from "zod";
 
 export const analysisSchema = z.object({
-  description: z.string().describe("One or two sentences on what the image shows, at most 300 characters"),
-  tags: z.array(z.string()).describe("Up to 10 short, lower-case tags for search"),
+  description: z.string().describe("One sentence on what the image shows, at most 200 characters"),
+  tags: z.array(z.string()).describe("Up to 8 short, lower-case tags for search"),
   text: z.string().describe("Text visible in the image, or an empty string"),
 });
 
@@ -24,21 +24,25 @@ export interface OpenAiProviderOptions {
   baseURL?: string;
   timeoutMs: number;
   maxRetries: number;
+  /** Turns the preview into the image sent to the model (a smaller rendition costs fewer tokens). */
+  prepareImage?: (preview: Uint8Array) => Promise<Uint8Array>;
 }
 
 export const DEFAULT_OPENAI_MODEL = "gpt-4.1-mini";
 
 const PROMPT =
-  "Describe this image for a photo library. Give a short description (at most 300 characters), up to 10 " +
-  "lower-case search tags (objects, scene, colours, mood), and any clearly readable text (empty if none).";
+  "Describe this image for a photo library. Give a one-sentence description (at most 200 characters), up " +
+  "to 8 lower-case search tags (objects, scene, colours, mood), and any clearly readable text (empty if none).";
 
 export class OpenAiAnalysisProvider implements AnalysisProvider {
   readonly name = "openai";
   readonly model: string;
   private readonly client: OpenAI;
+  private readonly prepareImage: ((preview: Uint8Array) => Promise<Uint8Array>) | undefined;
 
   constructor(options: OpenAiProviderOptions) {
     this.model = options.model;
+    this.prepareImage = options.prepareImage;
     this.client = new OpenAI({
       apiKey: options.apiKey,
       ...(options.baseURL ? { baseURL: options.baseURL } : {}),
@@ -48,7 +52,8 @@ export class OpenAiAnalysisProvider implements AnalysisProvider {
   }
 
   async analyze(preview: Uint8Array, _features: ImageFeatures): Promise<AnalysisOutput> {
-    const dataUrl = `data:image/webp;base64,${Buffer.from(preview).toString("base64")}`;
+    const image = this.prepareImage ? await this.prepareImage(preview) : preview;
+    const dataUrl = `data:image/webp;base64,${Buffer.from(image).toString("base64")}`;
     const completion = await this.client.chat.completions.create({
       model: this.model,
       messages: [

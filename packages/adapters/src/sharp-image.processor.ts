@@ -90,6 +90,18 @@ export class SharpImageProcessor implements ImageProcessor {
     };
   }
 
+  /**
+   * The image sent to a vision model: the preview scaled to fit `size` (default 512). Patch-billed models
+   * charge by pixels, and 512 px keeps what tagging needs at a quarter of the preview's tokens (see the
+   * README's benchmarks).
+   */
+  async analysisRendition(preview: Uint8Array, size = 512): Promise<Uint8Array> {
+    return sharp(preview, { limitInputPixels: this.options.maxInputPixels })
+      .resize(size, size, { fit: "inside", withoutEnlargement: true })
+      .webp({ quality: this.options.webpQuality, effort: this.options.webpEffort })
+      .toBuffer();
+  }
+
   async thumbnails(bytes: Uint8Array): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail }> {
     const { previewSize, thumbSize, webpQuality, webpEffort } = this.options;
     try {

@@ -4,8 +4,10 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OpenAiAnalysisProvider } from "../src/openai-analysis.provider.js";
+import { SharpImageProcessor } from "../src/sharp-image.processor.js";
 
 type Mode = "valid" | "429-then-valid" | "500" | "slow" | "malformed";
 
@@ -91,6 +93,23 @@ describe("OpenAiAnalysisProvider", () => {
       type: "json_schema",
       json_schema: { strict: true },
     });
+  });
+
+  it("sends the smaller rendition that prepareImage makes, not the preview", async () => {
+    // Prepare
+    const processor = new SharpImageProcessor();
+    const big = await sharp({ create: { width: 1024, height: 768, channels: 3, background: "#468" } })
+      .webp()
+      .toBuffer();
+
+    // Act
+    await provider({ prepareImage: (p) => processor.analysisRendition(p) }).analyze(big, features);
+
+    // Assess
+    const messages = JSON.stringify(requests[0]?.body.messages);
+    const base64 = /data:image\/webp;base64,([A-Za-z0-9+/=]+)/.exec(messages)?.[1] ?? "";
+    const sent = await sharp(Buffer.from(base64, "base64")).metadata();
+    expect([sent.format, sent.width, sent.height]).toEqual(["webp", 512, 384]);
   });
 
   it("retries a 429 and then succeeds", async () => {

@@ -4,7 +4,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { OpenAiAnalysisProvider } from "@picstack/adapters";
-import { BasicAnalysisProvider } from "@picstack/adapters/sharp";
+import { BasicAnalysisProvider, SharpImageProcessor } from "@picstack/adapters/sharp";
 import type { AnalysisProvider } from "@picstack/core";
 import type { Config } from "../config.js";
 
@@ -35,6 +35,8 @@ export async function chooseProvider(config: Config["analysis"]): Promise<Analys
     model: config.openAi.model,
     timeoutMs: config.openAi.timeoutMs,
     maxRetries: 3,
+    // A 512 px rendition of the preview: about a quarter of the preview's image tokens.
+    prepareImage: (preview) => new SharpImageProcessor().analysisRendition(preview),
     ...(config.openAi.baseURL ? { baseURL: config.openAi.baseURL } : {}),
   });
 }
