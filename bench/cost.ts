@@ -31,7 +31,7 @@ export const PER_IMAGE = {
   /** A call to the model waits on the network; the Lambda is billed for it. */
   aiWaitMs: 2500,
   promptTokens: 160, // the instruction and the JSON schema, ~4 characters per token
-  outputTokens: 90, // a 1–2 sentence description, up to 10 tags, text
+  outputTokens: 70, // one sentence (≤ 200 characters), up to 8 tags, usually no text, in the schema's JSON
   workerOverheadMs: 150, // S3 get/puts and DynamoDB writes around the image step
 } as const;
 

@@ -83,7 +83,7 @@ async function addNoop(outputs: Outputs): Promise<string> {
   const config = emulatorClientConfig(outputs.endpoint);
   const lambda = new LambdaClient(config);
   const apigw = new APIGatewayClient(config);
-  const name = `${outputs.functions.health.replace(/health$/, "")}benchNoop`;
+  const name = `${outputs.functions.health.replace(/health$/, "")}benchNoop3`;
   const created = await lambda
     .send(
       new CreateFunctionCommand({
@@ -93,6 +93,8 @@ async function addNoop(outputs: Outputs): Promise<string> {
         Role: "arn:aws:iam::000000000000:role/bench-noop",
         MemorySize: 512,
         Timeout: 10,
+        Architectures: ["x86_64"],
+        Environment: { Variables: { NODE_OPTIONS: "--enable-source-maps" } },
         Code: { ZipFile: zipSync({ "index.mjs": new TextEncoder().encode(NOOP) }) },
       }),
     )
@@ -108,6 +110,7 @@ async function addNoop(outputs: Outputs): Promise<string> {
   const resources = await apigw.send(new GetResourcesCommand({ restApiId: outputs.apiId, limit: 500 }));
   const root = resources.items?.find((r) => r.path === "/");
   let resource = resources.items?.find((r) => r.path === "/bench-noop");
+  // (a fresh stack each run: persist is off)
   if (!resource) {
     resource = await apigw.send(
       new CreateResourceCommand({ restApiId: outputs.apiId, parentId: root?.id, pathPart: "bench-noop" }),
@@ -128,16 +131,16 @@ async function addNoop(outputs: Outputs): Promise<string> {
 }
 
 async function measure(
-  url: string,
-  headers: Record<string, string>,
   concurrency: number,
   requests: number,
+  target: (i: number) => [string, Record<string, string>],
 ): Promise<number[]> {
   const times: number[] = [];
-  let left = requests;
+  let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (left-- > 0) {
+      while (next < requests) {
+        const [url, headers] = target(next++);
         const t = performance.now();
         const response = await fetch(url, { headers });
         await response.arrayBuffer();
@@ -151,40 +154,45 @@ async function measure(
 
 export async function apiLatency(outputs: Outputs, home: string, quick: boolean): Promise<ApiRow[]> {
   const noop = await addNoop(outputs);
-  // A reader with 30 images, and generous rate limits are not what is measured: each request is its own user's.
-  const user = `bench-api-${Date.now()}`;
-  const token = await signDevToken(user, { home });
-  const api = new PicstackClient({ baseUrl: outputs.apiUrl, token });
-  let id = "";
-  for (let i = 0; i < 30; i++)
-    id = (await api.createImage({ filename: `a${i}.jpg`, contentType: "image/jpeg", size: 1000 })).image.id;
-  const requests = quick ? 60 : 300;
+  // Sixteen readers with ten images each: concurrent requests come from different users, as in real
+  // traffic, so they do not all contend for one user's rate-limit counter.
+  const readers = await Promise.all(
+    Array.from({ length: 16 }, async (_, i) => {
+      const token = await signDevToken(`bench-api-${Date.now()}-${i}`, { home });
+      const api = new PicstackClient({ baseUrl: outputs.apiUrl, token });
+      let id = "";
+      for (let k = 0; k < 10; k++)
+        id = (await api.createImage({ filename: `a${k}.jpg`, contentType: "image/jpeg", size: 1000 })).image
+          .id;
+      return { headers: { Authorization: `Bearer ${token}` }, id };
+    }),
+  );
+  const requests = quick ? 64 : 320;
   const rows: ApiRow[] = [];
   for (const [route, path] of [
-    ["GET /images", "/images?limit=20"],
-    ["GET /images/{id}", `/images/${id}`],
+    ["GET /images", () => "/images?limit=20"],
+    ["GET /images/{id}", (id: string) => `/images/${id}`],
   ] as const) {
     for (const concurrency of [1, 16]) {
-      // Many users, so the per-user rate limit is never what is measured.
-      const tokens = await Promise.all(
-        Array.from({ length: 4 }, (_, i) => signDevToken(`${user}-r${i}`, { home })),
-      );
-      const headers = {
-        Authorization: `Bearer ${route === "GET /images" ? tokens[concurrency % 4] : token}`,
-      };
-      await measure(`${outputs.apiUrl}${path}`, headers, concurrency, 20);
-      await measure(noop, {}, concurrency, 20);
-      const ours = await measure(`${outputs.apiUrl}${path}`, headers, concurrency, requests);
-      const bare = await measure(noop, {}, concurrency, requests);
+      const ours = (n: number) =>
+        measure(concurrency, n, (i) => {
+          const reader = readers[i % readers.length] as (typeof readers)[number];
+          return [`${outputs.apiUrl}${path(reader.id)}`, reader.headers];
+        });
+      const bare = (n: number) => measure(concurrency, n, () => [noop, {}]);
+      await ours(32);
+      await bare(32);
+      const a = await ours(requests);
+      const b = await bare(requests);
       rows.push({
         route,
         concurrency,
         requests,
-        p50Ms: round(percentile(ours, 50)),
-        p99Ms: round(percentile(ours, 99)),
-        bareP50Ms: round(percentile(bare, 50)),
-        bareP99Ms: round(percentile(bare, 99)),
-        ratioP50: round(percentile(ours, 50) / percentile(bare, 50), 2),
+        p50Ms: round(percentile(a, 50)),
+        p99Ms: round(percentile(a, 99)),
+        bareP50Ms: round(percentile(b, 50)),
+        bareP99Ms: round(percentile(b, 99)),
+        ratioP50: round(percentile(a, 50) / percentile(b, 50), 2),
       });
     }
   }
