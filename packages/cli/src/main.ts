@@ -178,10 +178,18 @@ async function upload(flags: Flags, patterns: string[]): Promise<number> {
         update({ fraction: 1, status: `uploaded ${id}` });
         return { file, ok: true, id, status: created.status, image: created };
       }
-      update({ fraction: 1, status: "processing" });
+      update({ fraction: 1, status: "uploaded, waiting to be checked" });
       const image = await api.waitUntilReady(created.id, {
         timeoutMs,
-        onUpdate: (i) => update({ status: i.status === "ready" ? "analysing" : i.status }),
+        onUpdate: (i) =>
+          update({
+            status:
+              i.status === "ready"
+                ? "analysing"
+                : i.status === "pending"
+                  ? "uploaded, waiting to be checked"
+                  : i.status,
+          }),
       });
       const tags = image.tags.length ? ` [${image.tags.slice(0, 5).join(", ")}]` : "";
       update({ status: `ready ${image.id}${tags}` });
