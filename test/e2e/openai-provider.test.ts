@@ -91,7 +91,7 @@ afterAll(async () => {
 });
 
 describe("openai provider on the local stack", () => {
-  it("sends the WebP preview, never the original, and stores the structured answer with token usage", async () => {
+  it("sends a 512 px WebP rendition of the preview, never the original, and stores the structured answer with token usage", async () => {
     // Prepare
     const token = await tokenFor(`ai-${Date.now()}`);
     const jpeg = await photoJpeg(2000, 1500);
@@ -120,7 +120,7 @@ describe("openai provider on the local stack", () => {
     expect(sent?.model).toBe("fake-vision");
     expect(sent?.imageUrl.startsWith("data:image/webp;base64,")).toBe(true);
     const preview = await sharp(Buffer.from(sent?.imageUrl.split(",")[1] ?? "", "base64")).metadata();
-    expect([preview.format, preview.width, preview.height]).toEqual(["webp", 1024, 768]);
+    expect([preview.format, preview.width, preview.height]).toEqual(["webp", 512, 384]);
     const tagged = await api<{ items: Array<{ id: string }> }>("GET", "/images?tag=warm", { token });
     expect(tagged.body.items.map((i) => i.id)).toEqual([created.body.image.id]);
   });
