@@ -1,89 +1,264 @@
 /**
- * The AWS us-east-1 cost of 1,000 images (upload, processing, analysis, a month of storage, a few
- * reads), from measured durations and sizes and the counts below, at the list prices in prices.ts.
+ * The AWS us-east-1 cost of 1,000 images: upload, processing, AI analysis, a month of storage and a few
+ * reads, from the durations and sizes measured by the other benchmarks, request counts read off the
+ * code, and the list prices in prices.ts.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { analysisSchema, DEFAULT_OPENAI_MODEL } from "@picstack/adapters";
 import { functions } from "@picstack/infrastructure";
+import { repoRoot } from "@picstack/local";
+import * as z from "zod";
 import { imageTokens, type OpenAiModel, PRICES } from "./prices.js";
 import { round } from "./stats.js";
 
-export interface CostInput {
-  /** Measured: the image step for one photo, ms, on one core of this machine. */
-  imageStepMs: number;
-  /** Measured: one API call's handler time (ours minus the no-op Lambda's), ms. */
+/** Measured by the other benchmarks (or their defaults when a section is skipped). */
+export interface Measured {
+  /** CPU time of the worker's image work on one core of this machine, ms: inspect, thumbnails, AI rendition. */
+  inspectMs: number;
+  thumbnailsMs: number;
+  renditionMs: number;
+  /** Handler time per API call: ours minus the no-op Lambda's latency at p50, ms. */
   apiHandlerMs: number;
-  /** Measured bytes stored per image. */
   originalBytes: number;
-  thumbnailBytes: number;
-  /** The rendition sent to the AI provider. */
-  analysisWidth: number;
-  analysisHeight: number;
-  model: OpenAiModel;
+  thumbBytes: number;
+  previewBytes: number;
+  /** The stored image record, DynamoDB item bytes. */
+  recordBytes: number;
+  renditionWidth: number;
+  renditionHeight: number;
+  previewWidth: number;
+  previewHeight: number;
+  sources: Record<string, string>;
 }
 
-/** What one image costs in requests (read off the code; see the README's cost section). */
-export const PER_IMAGE = {
-  apiCalls: { create: 1, getPolls: 3, list: 1 },
-  s3Writes: 3, // the original (presigned PUT) and two thumbnails
-  s3Reads: 4, // the worker reads the original; a client fetches thumb, preview and original once
-  sqsRequests: 3, // the S3 notification, its receive and its delete (batches of 5 share receives; counted whole)
-  dynamoWrites: 17, // create (transaction: 2 WRU each item), claim, ready, analysis with ~6 tag items (transaction), rate-limit tokens
-  dynamoReads: 6, // get-image reads, list query, claim's read of the record
-  /** A call to the model waits on the network; the Lambda is billed for it. */
+/** What cannot be measured offline; each is stated in the output. */
+export const ASSUMPTIONS = {
+  /** The worker waits for the model; Lambda bills the wait. Typical for gpt-4.1-mini with a small image. */
   aiWaitMs: 2500,
-  promptTokens: 160, // the instruction and the JSON schema, ~4 characters per token
-  outputTokens: 70, // one sentence (≤ 200 characters), up to 8 tags, usually no text, in the schema's JSON
-  workerOverheadMs: 150, // S3 get/puts and DynamoDB writes around the image step
-} as const;
+  /** S3 GET of the original, two PUTs and four DynamoDB calls in-region. */
+  workerIoMs: 150,
+  /** Lambda bills at least this per API call, whatever the emulator shows. */
+  apiHandlerFloorMs: 10,
+  /** S3 event → SQS → Lambda, before the worker starts (the batching window is at most 1 s). */
+  deliveryMs: 1000,
+  /** Tags the model returns (the prompt asks for up to 8). */
+  aiTags: 8,
+  /** The client lists one page (20 images) per uploaded image: generous. */
+  listPageSize: 20,
+  /** One message per image: the batch size only helps under load. */
+  workerInvocationsPerImage: 1,
+  /** Characters per token for English text and JSON. */
+  charsPerToken: 4,
+  /** Chat framing around the two content parts and the schema. */
+  framingTokens: 12,
+};
+
+/** A typical structured answer to the prompt (one sentence, 8 tags, no text). */
+const TYPICAL_ANSWER = JSON.stringify({
+  description: "A calm mountain lake at sunset with pine trees along the shore and a small wooden boat.",
+  tags: ["lake", "mountains", "sunset", "pine trees", "boat", "reflection", "calm", "orange"],
+  text: "",
+});
+
+/** The instruction sent with each image, read from the provider's source so the count follows edits. */
+async function promptText(): Promise<string> {
+  const source = await readFile(join(repoRoot, "packages/adapters/src/openai-analysis.provider.ts"), "utf8");
+  const declaration = /const PROMPT =([\s\S]*?);\n/.exec(source)?.[1];
+  const parts = declaration ? [...declaration.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]) : [];
+  if (parts.length === 0) throw new Error("PROMPT not found in openai-analysis.provider.ts");
+  return parts.join("");
+}
+
+/** SDK default polling (300 ms, ×1.5, at most 5 s) until an image ready after `ms` is seen. */
+export function pollsUntil(ms: number): number {
+  let t = 0;
+  let delay = 300;
+  let polls = 1;
+  while (t < ms) {
+    t += delay;
+    delay = Math.min(5000, delay * 1.5);
+    polls++;
+  }
+  return polls;
+}
+
+export interface Counts {
+  apiCalls: number;
+  getImagePolls: number;
+  workerMs: number;
+  workerCpuShare: number;
+  apiHandlerMs: number;
+  dynamoWriteUnits: number;
+  dynamoReadUnits: number;
+  s3Writes: number;
+  s3Reads: number;
+  s3Deletes: number;
+  sqsRequests: number;
+  aiInputTokens: number;
+  aiOutputTokens: number;
+}
 
 export interface CostResult {
   usd: number;
   perImageUsd: number;
+  target: number;
   model: OpenAiModel;
-  aiImage: string;
+  aiImage: { width: number; height: number; imageTokens: number };
+  tokens: { image: number; promptText: number; schema: number; framing: number; output: number };
   breakdown: Record<string, number>;
-  assumptions: typeof PER_IMAGE & { lambdaCpuNote: string };
+  counts: Counts;
+  measured: Measured;
+  assumptions: typeof ASSUMPTIONS;
+  pricesTakenOn: string;
+  /** The same total with one thing changed. */
+  whatIf: { change: string; usd: number }[];
 }
 
-export function costPer1000(input: CostInput): CostResult {
-  const n = 1000;
-  const gb = (mb: number) => mb / 1024;
-  // Lambda gives a full vCPU at 1,769 MB; below that the image step slows down in proportion.
-  const workerMemory = functions.processUpload.memorySize;
-  const cpuShare = Math.min(1, workerMemory / 1769);
-  const workerSeconds =
-    (input.imageStepMs / cpuShare + PER_IMAGE.workerOverheadMs + PER_IMAGE.aiWaitMs) / 1000;
-  const apiCalls = PER_IMAGE.apiCalls.create + PER_IMAGE.apiCalls.getPolls + PER_IMAGE.apiCalls.list;
-  const apiSeconds = (apiCalls * Math.max(input.apiHandlerMs, 20)) / 1000;
-  const lambdaGbSeconds =
-    n * (workerSeconds * gb(workerMemory) + apiSeconds * gb(functions.getImage.memorySize));
-  const inputTokens =
-    imageTokens(input.model, input.analysisWidth, input.analysisHeight) + PER_IMAGE.promptTokens;
-  const ai = PRICES.openai[input.model];
-  const breakdown = {
-    lambdaCompute: lambdaGbSeconds * PRICES.lambda.gbSecond,
-    lambdaRequests: ((n * (apiCalls + 0.2)) / 1e6) * PRICES.lambda.perMillionRequests,
-    s3Requests:
-      (n * PER_IMAGE.s3Writes * PRICES.s3.perThousandWrites) / 1000 +
-      (n * PER_IMAGE.s3Reads * PRICES.s3.perThousandReads) / 1000,
-    s3StorageMonth: ((n * (input.originalBytes + input.thumbnailBytes)) / 1024 ** 3) * PRICES.s3.gbMonth,
-    sqs: ((n * PER_IMAGE.sqsRequests) / 1e6) * PRICES.sqs.perMillionRequests,
-    dynamodb:
-      ((n * PER_IMAGE.dynamoWrites) / 1e6) * PRICES.dynamodb.perMillionWrites +
-      ((n * PER_IMAGE.dynamoReads) / 1e6) * PRICES.dynamodb.perMillionReads,
-    apiGateway: ((n * apiCalls) / 1e6) * PRICES.apiGateway.restPerMillion,
-    aiInputTokens: ((n * inputTokens) / 1e6) * ai.inputPerMillion,
-    aiOutputTokens: ((n * PER_IMAGE.outputTokens) / 1e6) * ai.outputPerMillion,
+interface Options {
+  model: OpenAiModel;
+  workerMemoryMb: number;
+  aiWidth: number;
+  aiHeight: number;
+  aiWaitMs: number;
+}
+
+export async function costPer1000(measured: Measured): Promise<CostResult> {
+  const prompt = await promptText();
+  const schema = JSON.stringify({
+    type: "json_schema",
+    json_schema: { name: "image_analysis", strict: true, schema: z.toJSONSchema(analysisSchema) },
+  });
+  const a = ASSUMPTIONS;
+  const textTokens = {
+    promptText: Math.ceil(prompt.length / a.charsPerToken),
+    schema: Math.ceil(schema.length / a.charsPerToken),
+    framing: a.framingTokens,
+    output: Math.ceil(TYPICAL_ANSWER.length / a.charsPerToken),
   };
-  const usd = Object.values(breakdown).reduce((a, b) => a + b, 0);
+  const defaultModel = DEFAULT_OPENAI_MODEL as OpenAiModel;
+  const base: Options = {
+    model: defaultModel,
+    workerMemoryMb: functions.processUpload.memorySize,
+    aiWidth: measured.renditionWidth,
+    aiHeight: measured.renditionHeight,
+    aiWaitMs: a.aiWaitMs,
+  };
+
+  const compute = (o: Options) => {
+    const n = 1000;
+    const gb = (mb: number) => mb / 1024;
+    // Lambda gives a full vCPU at 1,769 MB and a proportional share below; the image step is CPU-bound.
+    const cpuShare = Math.min(1, o.workerMemoryMb / 1769);
+    const cpuMs = measured.inspectMs + measured.thumbnailsMs + measured.renditionMs;
+    const workerMs = cpuMs / cpuShare + a.workerIoMs + o.aiWaitMs;
+    const polls = pollsUntil(a.deliveryMs + workerMs);
+    const apiCalls = { create: 1, getImage: polls, list: 1 };
+    const apiCount = apiCalls.create + apiCalls.getImage + apiCalls.list;
+    const handlerMs = Math.max(measured.apiHandlerMs, a.apiHandlerFloorMs);
+    const apiGbSeconds =
+      (handlerMs / 1000) *
+      (apiCalls.create * gb(functions.createImage.memorySize) +
+        apiCalls.getImage * gb(functions.getImage.memorySize) +
+        apiCalls.list * gb(functions.listImages.memorySize));
+    const workerGbSeconds = (workerMs / 1000) * gb(o.workerMemoryMb);
+
+    // DynamoDB: 1 write unit per KB, 1 consistent read unit per 4 KB, transactions count twice, and
+    // every write to an item in a global index (ALL projection) is written to the index again.
+    const kb = Math.ceil(measured.recordBytes / 1024);
+    const reads4k = Math.ceil(measured.recordBytes / 4096);
+    const rateLimit = { reads: apiCount, writes: apiCount }; // a consistent get and a put per call
+    const record = {
+      create: kb + kb, // put + byUser index
+      claim: kb + kb,
+      ready: kb + kb,
+      analysis: 2 * kb + kb + a.aiTags * (2 + 1), // transaction: record + tag items, + indexes
+    };
+    const writeUnits = rateLimit.writes + Object.values(record).reduce((s, v) => s + v, 0);
+    const readUnits =
+      rateLimit.reads +
+      reads4k + // the worker reads the record before claiming it
+      apiCalls.getImage * reads4k +
+      apiCalls.list *
+        (0.5 * Math.ceil((a.listPageSize * measured.recordBytes) / 4096) + a.listPageSize * reads4k);
+
+    const s3 = { writes: 3, reads: 3, deletes: 3 }; // original + 2 thumbnails; worker GET + client thumb and preview; purge
+    const sqsRequests = 3; // send (S3 notification), receive, delete
+    const inputTokens =
+      imageTokens(o.model, o.aiWidth, o.aiHeight) +
+      textTokens.promptText +
+      textTokens.schema +
+      textTokens.framing;
+    const ai = PRICES.openai.models[o.model];
+    const breakdown = {
+      lambdaWorkerCompute: n * workerGbSeconds * PRICES.lambda.gbSecond,
+      lambdaApiCompute: n * apiGbSeconds * PRICES.lambda.gbSecond,
+      lambdaRequests:
+        ((n * (apiCount + a.workerInvocationsPerImage)) / 1e6) * PRICES.lambda.perMillionRequests,
+      s3Requests:
+        (n *
+          (s3.writes * PRICES.s3.perThousandWrites +
+            s3.reads * PRICES.s3.perThousandReads +
+            s3.deletes * PRICES.s3.perThousandDeletes)) /
+        1000,
+      s3StorageMonth:
+        ((n * (measured.originalBytes + measured.thumbBytes + measured.previewBytes)) / 1024 ** 3) *
+        PRICES.s3.gbMonth,
+      sqs: ((n * sqsRequests) / 1e6) * PRICES.sqs.perMillionRequests,
+      dynamodbWrites: ((n * writeUnits) / 1e6) * PRICES.dynamodb.perMillionWriteUnits,
+      dynamodbReads: ((n * readUnits) / 1e6) * PRICES.dynamodb.perMillionReadUnits,
+      apiGateway: ((n * apiCount) / 1e6) * PRICES.apiGateway.restPerMillion,
+      aiInputTokens: ((n * inputTokens) / 1e6) * ai.inputPerMillion,
+      aiOutputTokens: ((n * textTokens.output) / 1e6) * ai.outputPerMillion,
+    };
+    const usd = Object.values(breakdown).reduce((s, v) => s + v, 0);
+    const counts: Counts = {
+      apiCalls: apiCount,
+      getImagePolls: polls,
+      workerMs: round(workerMs, 0),
+      workerCpuShare: round(cpuShare, 2),
+      apiHandlerMs: round(handlerMs, 1),
+      dynamoWriteUnits: writeUnits,
+      dynamoReadUnits: readUnits,
+      s3Writes: s3.writes,
+      s3Reads: s3.reads,
+      s3Deletes: s3.deletes,
+      sqsRequests,
+      aiInputTokens: inputTokens,
+      aiOutputTokens: textTokens.output,
+    };
+    return { usd, breakdown, counts };
+  };
+
+  const main = compute(base);
+  const variant = (change: string, o: Partial<Options>) => ({
+    change,
+    usd: round(compute({ ...base, ...o }).usd, 3),
+  });
+  const aiTokens = imageTokens(base.model, base.aiWidth, base.aiHeight);
   return {
-    usd: round(usd, 3),
-    perImageUsd: round(usd / n, 6),
-    model: input.model,
-    aiImage: `${input.analysisWidth}×${input.analysisHeight} (${imageTokens(input.model, input.analysisWidth, input.analysisHeight)} image tokens)`,
-    breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, round(v, 4)])),
-    assumptions: {
-      ...PER_IMAGE,
-      lambdaCpuNote: `processUpload at ${workerMemory} MB gets ${round(cpuShare * 100, 0)}% of a vCPU`,
-    },
+    usd: round(main.usd, 3),
+    perImageUsd: round(main.usd / 1000, 6),
+    target: 0.5,
+    model: base.model,
+    aiImage: { width: base.aiWidth, height: base.aiHeight, imageTokens: aiTokens },
+    tokens: { image: aiTokens, ...textTokens },
+    breakdown: Object.fromEntries(Object.entries(main.breakdown).map(([k, v]) => [k, round(v, 4)])),
+    counts: main.counts,
+    measured,
+    assumptions: ASSUMPTIONS,
+    pricesTakenOn: PRICES.takenOn,
+    whatIf: [
+      variant(`AI gets the preview (${measured.previewWidth}×${measured.previewHeight})`, {
+        aiWidth: measured.previewWidth,
+        aiHeight: measured.previewHeight,
+      }),
+      variant("AI gets the thumb (256×192)", { aiWidth: 256, aiHeight: 192 }),
+      variant("model gpt-4.1-nano", { model: "gpt-4.1-nano" }),
+      variant("processUpload at 512 MB", { workerMemoryMb: 512 }),
+      variant("processUpload at 1769 MB (1 vCPU)", { workerMemoryMb: 1769 }),
+      variant("AI wait 1 s instead of 2.5 s", { aiWaitMs: 1000 }),
+      variant("AI wait 5 s instead of 2.5 s", { aiWaitMs: 5000 }),
+    ],
   };
 }
