@@ -10,7 +10,7 @@ export const APP = "picstack";
 /** Lambda runtime for every function, in AWS and on the local emulators. */
 export const RUNTIME = "nodejs22.x" as const;
 
-/** A part of the bucket, by key prefix: `originals` is `bucket.uploadPrefix`, `thumbnails` `bucket.thumbnailPrefix`. */
+/** A part of the bucket by key prefix (`bucketAreaPrefixes`): `originals` and `thumbnails`. */
 export type BucketArea = "originals" | "thumbnails";
 
 /**

@@ -101,8 +101,11 @@ export function policyStatements(
     );
   }
   if (permissions.bucket?.inspect) {
+    // HeadBucket carries no prefix, so no s3:prefix condition could allow it.
     statements.push(new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [r.bucket.bucketArn] }));
   } else if (permissions.bucket?.list?.length) {
+    // For a read of a missing key, S3 evaluates the ListBucket permission with that key as `s3:prefix`,
+    // so this both limits listing to these prefixes and turns their missing objects into 404s.
     statements.push(
       new iam.PolicyStatement({
         actions: ["s3:ListBucket"],
