@@ -31,9 +31,9 @@ export function webOrigin(app: Pick<App, "stage" | "mode">): string {
     if (app.stage === LOCAL_STAGE || app.mode === "remove") return LOCAL_WEB_ORIGIN;
     throw new Error(
       `${deployEnv.webOrigin} must be set to deploy the stage "${app.stage}": the origin the web gallery ` +
-        "is served from (e.g. https://photos.example.com, or the WebUrl output of a first deploy), the only " +
-        `origin the API, the bucket and Cognito accept. Only the "${LOCAL_STAGE}" stage defaults to ` +
-        `${LOCAL_WEB_ORIGIN}.`,
+        "is served from (e.g. https://photos.example.com, or the WebUrl output of an earlier deploy; " +
+        `before that address is known, ${LOCAL_WEB_ORIGIN} for the gallery run locally), the only origin ` +
+        `the API, the bucket and Cognito accept. Only the "${LOCAL_STAGE}" stage defaults to it.`,
     );
   }
   return parseOrigin(value);
