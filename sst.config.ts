@@ -8,9 +8,10 @@ import { Storage } from "./stacks/Storage.js";
 import { Web } from "./stacks/Web.js";
 
 /**
- * Picstack in AWS: `npx sst deploy --stage <name>` (`--region` overrides the region). The resources come
- * from infrastructure/picstack.ts, like the local deployer's. Stages "prod" and "production" keep their
- * data on `sst remove`; every other stage deletes it.
+ * Picstack in AWS: `PICSTACK_WEB_ORIGIN=<origin> npx sst deploy --stage <name>` (`--region` overrides the
+ * region). The resources come from infrastructure/picstack.ts, like the local deployer's. Every stage keeps
+ * its data on `sst remove` unless it was deployed with PICSTACK_DISPOSABLE_STAGE=<name>; the deploy-time
+ * settings are read and checked in stacks/settings.ts.
  */
 export default {
   config(_input) {

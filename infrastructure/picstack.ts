@@ -10,12 +10,35 @@ export const APP = "picstack";
 /** Lambda runtime for every function, in AWS and on the local emulators. */
 export const RUNTIME = "nodejs22.x" as const;
 
-/** What a function may do to each data resource; the stacks turn these into least-privilege grants. */
+/** A part of the bucket by key prefix (`bucketAreaPrefixes`): `originals` and `thumbnails`. */
+export type BucketArea = "originals" | "thumbnails";
+
+/**
+ * What a function may do to each data resource; the stacks turn these into least-privilege grants of the
+ * API calls the code makes, and nothing more.
+ */
 export interface FunctionPermissions {
-  table?: "read" | "readWrite";
-  /** `put`, `get`, `delete` on objects; `list` on the bucket. */
-  bucket?: ReadonlyArray<"get" | "put" | "delete" | "list">;
-  queue?: "send" | "consume";
+  /**
+   * `inspect`: DescribeTable only. `read`: GetItem, BatchGetItem, Query (table and indexes). `readWrite`:
+   * also PutItem, UpdateItem, DeleteItem and ConditionCheckItem, which with those authorise TransactWriteItems.
+   */
+  table?: "inspect" | "read" | "readWrite";
+  bucket?: {
+    /**
+     * Object actions per area, on that prefix only. Presigning needs the action the URL performs:
+     * `get` for downloads, `put` for uploads.
+     */
+    objects?: Partial<Record<BucketArea, ReadonlyArray<"get" | "put" | "delete">>>;
+    /**
+     * List these areas' keys. Without it S3 answers a read of a missing key 403 AccessDenied instead of
+     * 404 NoSuchKey, and a missing object looks like a permission fault.
+     */
+    list?: ReadonlyArray<BucketArea>;
+    /** HeadBucket (a health check): s3:ListBucket on the bucket, which HeadBucket requires. */
+    inspect?: boolean;
+  };
+  /** `send`: SendMessage. `inspect`: GetQueueAttributes. `consume`: granted by the event source mapping. */
+  queue?: "send" | "consume" | "inspect";
   /** Read the secret that signs list cursors. */
   cursorSecret?: boolean;
   /** Read the OpenAI API key secret. */
@@ -37,6 +60,9 @@ export interface FunctionSpec {
   schedule?: string;
 }
 
+/** The API returns presigned download URLs for an image's original and thumbnails. */
+const PRESIGNED_DOWNLOADS = { objects: { originals: ["get"], thumbnails: ["get"] } } as const;
+
 export const functions = {
   createImage: {
     handler: "packages/functions/src/http/create-image.handler",
@@ -44,7 +70,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "readWrite", bucket: ["put"], rateLimit: true },
+    permissions: { table: "readWrite", bucket: { objects: { originals: ["put"] } }, rateLimit: true },
   },
   listImages: {
     handler: "packages/functions/src/http/list-images.handler",
@@ -52,7 +78,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "read", bucket: ["get"], cursorSecret: true, rateLimit: true },
+    permissions: { table: "read", bucket: PRESIGNED_DOWNLOADS, cursorSecret: true, rateLimit: true },
   },
   getImage: {
     handler: "packages/functions/src/http/get-image.handler",
@@ -60,7 +86,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "read", bucket: ["get"], rateLimit: true },
+    permissions: { table: "read", bucket: PRESIGNED_DOWNLOADS, rateLimit: true },
   },
   updateImage: {
     handler: "packages/functions/src/http/update-image.handler",
@@ -68,7 +94,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "readWrite", bucket: ["get"], rateLimit: true },
+    permissions: { table: "readWrite", bucket: PRESIGNED_DOWNLOADS, rateLimit: true },
   },
   deleteImage: {
     handler: "packages/functions/src/http/delete-image.handler",
@@ -84,7 +110,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "readWrite", bucket: ["get"], rateLimit: true },
+    permissions: { table: "readWrite", bucket: PRESIGNED_DOWNLOADS, rateLimit: true },
   },
   analyzeImage: {
     handler: "packages/functions/src/http/analyze-image.handler",
@@ -92,7 +118,7 @@ export const functions = {
     memorySize: 512,
     timeout: 10,
     layers: [],
-    permissions: { table: "readWrite", bucket: ["get"], queue: "send", rateLimit: true },
+    permissions: { table: "readWrite", bucket: PRESIGNED_DOWNLOADS, queue: "send", rateLimit: true },
   },
   purgeDeleted: {
     handler: "packages/functions/src/jobs/purge-deleted.handler",
@@ -100,7 +126,10 @@ export const functions = {
     memorySize: 512,
     timeout: 300,
     layers: [],
-    permissions: { table: "readWrite", bucket: ["delete"] },
+    permissions: {
+      table: "readWrite",
+      bucket: { objects: { originals: ["delete"], thumbnails: ["delete"] } },
+    },
     schedule: "rate(1 hour)",
   },
   apiDocs: {
@@ -117,7 +146,7 @@ export const functions = {
     memorySize: 256,
     timeout: 10,
     layers: [],
-    permissions: { table: "read", bucket: ["list"], queue: "send" },
+    permissions: { table: "inspect", bucket: { inspect: true }, queue: "inspect" },
   },
   processUpload: {
     handler: "packages/functions/src/analysis/process-upload.handler",
@@ -127,7 +156,17 @@ export const functions = {
     memorySize: 1024,
     timeout: 60,
     layers: ["sharp"],
-    permissions: { table: "readWrite", bucket: ["get", "put", "delete"], queue: "consume", openAiKey: true },
+    permissions: {
+      table: "readWrite",
+      // Reads the original (and the preview to analyse again), writes thumbnails, removes both when an
+      // upload is refused; lists to tell a missing object (404) from a denied one.
+      bucket: {
+        objects: { originals: ["get", "delete"], thumbnails: ["get", "put", "delete"] },
+        list: ["originals", "thumbnails"],
+      },
+      queue: "consume",
+      openAiKey: true,
+    },
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -231,6 +270,33 @@ export const bucket = {
   corsMaxAgeSeconds: 3000,
   /** Abandoned multipart uploads are cleaned up after this many days. */
   abortIncompleteUploadDays: 1,
+} as const;
+
+/** The key prefix of each bucket area that permissions name. */
+export const bucketAreaPrefixes: Readonly<Record<BucketArea, string>> = {
+  originals: bucket.uploadPrefix,
+  thumbnails: bucket.thumbnailPrefix,
+};
+
+/**
+ * How much load the deployed API may put on the account, and what the analysis worker keeps for itself
+ * (AWS only: the SST stacks read these; each can be overridden at deploy, see stacks/settings.ts).
+ * Lambda concurrency is one pool per account and region: without a reservation an API flood could take
+ * all of it and leave uploads unprocessed.
+ */
+export const capacity = {
+  /**
+   * The REST API stage's throttle for all routes together (requests per second, and the bucket size for
+   * bursts); over it API Gateway answers 429 `rate_limited`. The handlers' per-user limits apply beneath.
+   */
+  apiThrottle: { rateLimit: 100, burstLimit: 200 },
+  /**
+   * `reserved`: concurrent executions set aside for the queue consumer (0 = none). Reserving fails the
+   * deploy if it would leave the account under its minimum unreserved concurrency: accounts whose quota
+   * is 10 cannot reserve any. `maximum`: the event source mapping's ceiling (2–1000), at most `reserved`
+   * so the queue is never polled faster than the function may run.
+   */
+  worker: { reserved: 5, maximum: 5 },
 } as const;
 
 /** The REST API stage name locally; in AWS the stage is the SST stage. */

@@ -8,6 +8,7 @@ import { type StackContext, use } from "sst/constructs";
 import { Auth } from "./Auth.js";
 import { picstackFunction } from "./functions.js";
 import { Storage } from "./Storage.js";
+import { workerConcurrency } from "./settings.js";
 
 export function Analysis({ stack }: StackContext) {
   const storage = use(Storage);
@@ -29,7 +30,14 @@ export function Analysis({ stack }: StackContext) {
     description: "sharp (libvips) for linux-x64 glibc, built from npm",
   });
 
-  const worker = picstackFunction(stack, queueConsumer, { ...storage, auth, layers: { sharp: sharpLayer } });
+  // Concurrency the API cannot take from the worker, and a mapping that never polls faster than that.
+  const concurrency = workerConcurrency();
+  const worker = picstackFunction(stack, queueConsumer, {
+    ...storage,
+    auth,
+    layers: { sharp: sharpLayer },
+    reservedConcurrency: concurrency.reserved,
+  });
   // Also grants the consumer ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes
   // and GetQueueUrl on this queue only.
   worker.addEventSource(
@@ -37,6 +45,7 @@ export function Analysis({ stack }: StackContext) {
       batchSize: queueSpec.batchSize,
       maxBatchingWindow: Duration.seconds(queueSpec.maxBatchingWindowSeconds),
       reportBatchItemFailures: true,
+      maxConcurrency: concurrency.maximum,
     }),
   );
 

@@ -13,9 +13,9 @@ import { ApiGatewayV1Api, type Function as SstFunction, type StackContext, use }
 import { Auth } from "./Auth.js";
 import { picstackFunction } from "./functions.js";
 import { Storage } from "./Storage.js";
-import { webOrigin } from "./settings.js";
+import { apiThrottle, webOrigin } from "./settings.js";
 
-export function Api({ stack }: StackContext) {
+export function Api({ stack, app }: StackContext) {
   const storage = use(Storage);
   const { auth } = use(Auth);
 
@@ -37,7 +37,8 @@ export function Api({ stack }: StackContext) {
     return fn;
   };
 
-  const origin = webOrigin();
+  const origin = webOrigin(app);
+  const throttle = apiThrottle();
   const api = new ApiGatewayV1Api(stack, "Api", {
     routes: Object.fromEntries(
       routes.map((r) => [`${r.method} ${r.path}`, { function: handlerFor(r.function) }]),
@@ -47,6 +48,12 @@ export function Api({ stack }: StackContext) {
     cdk: {
       restApi: {
         endpointConfiguration: { types: [apig.EndpointType.REGIONAL] },
+        // One throttle for every method of the stage (`*/*`), so a flood of requests is refused at the
+        // gateway before it takes the account's Lambda concurrency; the handlers' per-user limits apply under it.
+        deployOptions: {
+          throttlingRateLimit: throttle.rateLimit,
+          throttlingBurstLimit: throttle.burstLimit,
+        },
         defaultCorsPreflightOptions: {
           allowOrigins: [origin],
           allowMethods: [...new Set(routes.map((r) => r.method))],

@@ -2,7 +2,7 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import * as cognito from "aws-cdk-lib/aws-cognito";
 import type { StackContext } from "sst/constructs";
-import { isProduction, webOrigin } from "./settings.js";
+import { isDisposable, webOrigin } from "./settings.js";
 
 export function Auth({ stack, app }: StackContext) {
   const userPool = new cognito.UserPool(stack, "Users", {
@@ -11,13 +11,14 @@ export function Auth({ stack, app }: StackContext) {
     autoVerify: { email: true },
     passwordPolicy: { minLength: 12 },
     accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-    removalPolicy: isProduction(app) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    // The users are data too.
+    removalPolicy: isDisposable(app) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   });
   // The web gallery signs in through the hosted UI (authorization code with PKCE) and sends the ID token.
   const domain = userPool.addDomain("HostedUi", {
     cognitoDomain: { domainPrefix: `${app.name}-${app.stage}-${stack.account}`.toLowerCase() },
   });
-  const callbackUrls = [`${webOrigin()}/`];
+  const callbackUrls = [`${webOrigin(app)}/`];
   const client = userPool.addClient("WebClient", {
     generateSecret: false,
     authFlows: { userSrp: true, userPassword: true },

@@ -10,13 +10,14 @@ import * as s3n from "aws-cdk-lib/aws-s3-notifications";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { StackContext } from "sst/constructs";
-import { isProduction, webOrigin } from "./settings.js";
+import { isDisposable, webOrigin } from "./settings.js";
 
 export function Storage({ stack, app }: StackContext) {
-  // Production data outlives `sst remove`; any other stage is disposable, so its bucket is emptied and
-  // deleted with the stack (CDK's auto-delete custom resource) instead of being orphaned.
-  const production = isProduction(app);
-  const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+  // Data outlives `sst remove` unless the deploy marked its stage disposable (settings.ts); a disposable
+  // stage's bucket is emptied and deleted with the stack (CDK's auto-delete custom resource) instead of
+  // being orphaned.
+  const disposable = isDisposable(app);
+  const removalPolicy = disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
   const bucket = new s3.Bucket(stack, "Images", {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -25,10 +26,10 @@ export function Storage({ stack, app }: StackContext) {
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     versioned: false,
     removalPolicy,
-    autoDeleteObjects: !production,
+    autoDeleteObjects: disposable,
     cors: [
       {
-        allowedOrigins: [webOrigin()],
+        allowedOrigins: [webOrigin(app)],
         allowedMethods: bucketSpec.corsMethods.map((m) => m as s3.HttpMethods),
         allowedHeaders: ["*"],
         exposedHeaders: ["ETag"],
@@ -66,6 +67,8 @@ export function Storage({ stack, app }: StackContext) {
     // AWS-owned keys would also encrypt; AWS-managed (aws/dynamodb) keys show up in CloudTrail.
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
     removalPolicy,
+    // Also refuses a DeleteTable by hand or by a stack that no longer declares the table.
+    deletionProtection: !disposable,
   });
   for (const [indexName, index] of Object.entries(tableSpec.indexes)) {
     table.addGlobalSecondaryIndex({

@@ -3,9 +3,10 @@
  * The build gets the API URL, the Cognito hosted UI and the upload limit as VITE_ variables; SST puts
  * the deployed values in place of their `{{ NAME }}` placeholders after the stack deploys.
  *
- * The API and the bucket allow one CORS origin, PICSTACK_WEB_ORIGIN, and Cognito redirects only there.
- * CloudFront's address is known only after the first deploy: use a custom domain known ahead, or deploy,
- * read `WebUrl`, set PICSTACK_WEB_ORIGIN to it and deploy again (README, "Deploy to AWS").
+ * The API and the bucket allow one CORS origin, PICSTACK_WEB_ORIGIN (required), and Cognito redirects only
+ * there. CloudFront's address is known only after the first deploy: use a custom domain known ahead, or
+ * deploy first with the origin of a gallery run locally (http://localhost:5173), read `WebUrl`, set
+ * PICSTACK_WEB_ORIGIN to it and deploy again (README, "Deploy to AWS").
  */
 import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
 import { type StackContext, StaticSite, use } from "sst/constructs";

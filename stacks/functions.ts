@@ -3,6 +3,8 @@
  * bundling, environment, and least-privilege permissions derived from the declared `permissions`.
  */
 import {
+  type BucketArea,
+  bucketAreaPrefixes,
   bundling,
   env,
   type FunctionId,
@@ -17,7 +19,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
-import { Function as SstFunction, type Stack } from "sst/constructs";
+import { type App, Function as SstFunction, type Stack } from "sst/constructs";
 import { webOrigin } from "./settings.js";
 
 export type LayerName = FunctionSpec["layers"][number];
@@ -33,30 +35,38 @@ export interface FunctionResources {
   openAiKeySecret: secretsmanager.ISecret;
   /** The layers a function may name in its `layers`. */
   layers?: Partial<Record<LayerName, lambda.ILayerVersion>>;
+  /** Concurrent executions set aside for this function alone (none when undefined). */
+  reservedConcurrency?: number;
 }
 
-const TABLE_READ = [
-  "dynamodb:GetItem",
-  "dynamodb:BatchGetItem",
-  "dynamodb:Query",
-  "dynamodb:ConditionCheckItem",
-  "dynamodb:DescribeTable",
-];
-const TABLE_WRITE = [
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:DeleteItem",
-  "dynamodb:BatchWriteItem",
-];
+/** The DynamoDB actions behind each `table` permission, on the table and its indexes. */
+const TABLE_ACTIONS = {
+  inspect: ["dynamodb:DescribeTable"],
+  read: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+  // TransactWriteItems needs no action of its own: each item in it needs its Put/Update/Delete/
+  // ConditionCheck action.
+  readWrite: [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+  ],
+} as const;
+/** DeleteObjects (the purge's batch delete) is authorised per key by s3:DeleteObject; HeadObject by s3:GetObject. */
 const BUCKET_OBJECT_ACTIONS = {
   get: "s3:GetObject",
   put: "s3:PutObject",
   delete: "s3:DeleteObject",
 } as const;
+const QUEUE_ACTIONS = { send: ["sqs:SendMessage"], inspect: ["sqs:GetQueueAttributes"] } as const;
 
 /**
- * IAM statements for exactly what `permissions` declares; never a wildcard action. Explicit statements,
- * not SST's `bind`: binding a Bucket, Table or Queue grants `s3:*`, `dynamodb:*` or `sqs:*`.
+ * IAM statements for exactly what `permissions` declares; never a wildcard action, objects only under
+ * the declared prefixes. Explicit statements, not SST's `bind`: binding a Bucket, Table or Queue grants
+ * `s3:*`, `dynamodb:*` or `sqs:*` on all of it.
  */
 export function policyStatements(
   permissions: FunctionPermissions,
@@ -66,26 +76,50 @@ export function policyStatements(
   if (permissions.table) {
     statements.push(
       new iam.PolicyStatement({
-        actions: permissions.table === "readWrite" ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ,
-        resources: [r.table.tableArn, `${r.table.tableArn}/index/*`],
+        actions: [...TABLE_ACTIONS[permissions.table]],
+        resources:
+          permissions.table === "inspect"
+            ? [r.table.tableArn]
+            : [r.table.tableArn, `${r.table.tableArn}/index/*`],
       }),
     );
   }
-  const objectActions = (permissions.bucket ?? [])
-    .filter((a): a is keyof typeof BUCKET_OBJECT_ACTIONS => a !== "list")
-    .map((a) => BUCKET_OBJECT_ACTIONS[a]);
-  if (objectActions.length) {
-    statements.push(
-      new iam.PolicyStatement({ actions: objectActions, resources: [r.bucket.arnForObjects("*")] }),
-    );
+  // One statement per set of actions, listing the prefixes it applies to.
+  const objectGrants = new Map<string, string[]>();
+  for (const [area, actions] of Object.entries(permissions.bucket?.objects ?? {}) as Array<
+    [BucketArea, ReadonlyArray<keyof typeof BUCKET_OBJECT_ACTIONS>]
+  >) {
+    const key = [...actions].map((a) => BUCKET_OBJECT_ACTIONS[a]).join(",");
+    objectGrants.set(key, [...(objectGrants.get(key) ?? []), bucketAreaPrefixes[area]]);
   }
-  if (permissions.bucket?.includes("list")) {
-    statements.push(new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [r.bucket.bucketArn] }));
-  }
-  if (permissions.queue === "send") {
+  for (const [actions, prefixes] of objectGrants) {
     statements.push(
       new iam.PolicyStatement({
-        actions: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+        actions: actions.split(","),
+        resources: prefixes.map((prefix) => r.bucket.arnForObjects(`${prefix}*`)),
+      }),
+    );
+  }
+  if (permissions.bucket?.inspect) {
+    // HeadBucket carries no prefix, so no s3:prefix condition could allow it.
+    statements.push(new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [r.bucket.bucketArn] }));
+  } else if (permissions.bucket?.list?.length) {
+    // For a read of a missing key, S3 evaluates the ListBucket permission with that key as `s3:prefix`,
+    // so this both limits listing to these prefixes and turns their missing objects into 404s.
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [r.bucket.bucketArn],
+        conditions: {
+          StringLike: { "s3:prefix": permissions.bucket.list.map((area) => `${bucketAreaPrefixes[area]}*`) },
+        },
+      }),
+    );
+  }
+  if (permissions.queue === "send" || permissions.queue === "inspect") {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: [...QUEUE_ACTIONS[permissions.queue]],
         resources: [r.queue.queueArn],
       }),
     );
@@ -151,7 +185,7 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
       [env.table]: r.table.tableName,
       [env.bucket]: r.bucket.bucketName,
       [env.queueUrl]: r.queue.queueUrl,
-      [env.webOrigin]: webOrigin(),
+      [env.webOrigin]: webOrigin(stack.node.root as App),
       [env.authIssuer]: r.auth.issuer,
       [env.authAudience]: r.auth.audience,
       [env.authJwksUrl]: r.auth.jwksUrl,
@@ -159,6 +193,7 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
       ...(spec.permissions.openAiKey ? { [env.openAiKeySecretArn]: r.openAiKeySecret.secretArn } : {}),
     },
     permissions: policyStatements(spec.permissions, r),
+    ...(r.reservedConcurrency ? { reservedConcurrentExecutions: r.reservedConcurrency } : {}),
   });
   return fn;
 }

@@ -1,14 +1,19 @@
 /**
- * Offline assertions on the CloudFormation that `sst deploy --stage test` would deploy: every resource with
+ * Offline assertions on the CloudFormation that
+ * `PICSTACK_WEB_ORIGIN=… PICSTACK_DISPOSABLE_STAGE=test sst deploy --stage test` would deploy: every resource with
  * the settings from infrastructure/picstack.ts, least-privilege permissions per function, and the function
  * bundles SST builds.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
+import { ORIGINALS_PREFIX, THUMBNAILS_PREFIX } from "@picstack/core";
 import {
+  type BucketArea,
+  bucketAreaPrefixes,
   bucket as bucketSpec,
   bundling,
+  capacity,
   type FunctionId,
   type FunctionPermissions,
   type FunctionSpec,
@@ -51,7 +56,12 @@ let layerRoot: string;
 
 beforeAll(async () => {
   layerRoot = await sharpLayer();
-  synth = await synthesize({ stage: STAGE, bundle: true });
+  // Marked disposable, as a short-lived test or review stage would be; stage-protection.test.ts covers the rest.
+  synth = await synthesize({
+    stage: STAGE,
+    bundle: true,
+    env: { PICSTACK_WEB_ORIGIN: TEST_WEB_ORIGIN, PICSTACK_DISPOSABLE_STAGE: STAGE },
+  });
   ({ Storage: storage, Auth: auth, Analysis: analysis, Api: api, Jobs: jobs, Web: web } = synth.templates);
 });
 
@@ -192,7 +202,7 @@ describe("bucket", () => {
     expect(bucketSpec.uploadPrefix).toBe("images/");
   });
 
-  it("is deleted with its objects when a non-production stage is removed", () => {
+  it("is deleted with its objects when a stage deployed as disposable is removed", () => {
     // Prepare
     const [bucketId, bucket] = onlyOf(storage, "AWS::S3::Bucket");
 
@@ -280,6 +290,24 @@ describe("queues", () => {
     expect(refersTo(statements[0]?.Condition, bucket)).toBe(true);
   });
 
+  it("keeps the declared concurrency for the worker, and never polls the queue faster than that", () => {
+    // Prepare
+    const [, worker] = lambdaOf(analysis, queueConsumer);
+
+    // Act
+    const [, mapping] = onlyOf(analysis, "AWS::Lambda::EventSourceMapping");
+
+    // Assess
+    expect(capacity.worker.reserved).toBeGreaterThan(0);
+    expect(worker.Properties.ReservedConcurrentExecutions).toBe(capacity.worker.reserved);
+    expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: capacity.worker.maximum });
+    expect(capacity.worker.maximum).toBeLessThanOrEqual(capacity.worker.reserved);
+    expect(capacity.worker.maximum).toBeGreaterThanOrEqual(2);
+    for (const id of functionIds.filter((f) => f !== queueConsumer)) {
+      expect(lambdaOf(templateOf(id), id)[1].Properties.ReservedConcurrentExecutions, id).toBeUndefined();
+    }
+  });
+
   it("is consumed by the analysis function in batches, with partial batch responses", () => {
     // Prepare
     const [workerId] = lambdaOf(analysis, queueConsumer);
@@ -348,12 +376,18 @@ describe("table", () => {
     }
   });
 
-  it("is deleted when a non-production stage is removed", () => {
+  it("is deleted, with the secrets and the user pool, when a stage deployed as disposable is removed", () => {
     // Prepare / Act
     const [, table] = onlyOf(storage, "AWS::DynamoDB::Table");
+    const secrets = resourcesOf(storage, "AWS::SecretsManager::Secret");
+    const [, pool] = onlyOf(auth, "AWS::Cognito::UserPool");
 
     // Assess
     expect(table.DeletionPolicy).toBe("Delete");
+    expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+    expect(secrets.length).toBe(2);
+    for (const [, secret] of secrets) expect(secret.DeletionPolicy).toBe("Delete");
+    expect(pool.DeletionPolicy).toBe("Delete");
   });
 });
 
@@ -511,22 +545,18 @@ describe("functions", () => {
 });
 
 describe("least privilege", () => {
-  // What each declared permission must turn into; written out here, independently of stacks/functions.ts.
-  const TABLE_READ = [
-    "dynamodb:BatchGetItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-  ];
+  // What each declared permission must turn into; written out here, independently of stacks/functions.ts,
+  // from the API calls the code makes (packages/adapters, packages/functions).
+  const TABLE_READ = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"];
+  /** TransactWriteItems is authorised by the actions of the items in it. */
   const TABLE_WRITE = [
-    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
   ];
   const OBJECT_ACTIONS = { get: "s3:GetObject", put: "s3:PutObject", delete: "s3:DeleteObject" } as const;
-  const QUEUE_SEND = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"];
+  /** Granted by the event source mapping. */
   const QUEUE_CONSUME = [
     "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
@@ -536,40 +566,175 @@ describe("least privilege", () => {
   ];
   /** SST enables active X-Ray tracing on every function. */
   const TRACING = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
-
-  const CURSOR_SECRET = ["secretsmanager:GetSecretValue"];
-  /** Only on rate-limit items (keys starting RATE#), see the resource test below. */
+  /** Only on rate-limit items: every key the call touches must start with RATE#. */
   const RATE_LIMIT = ["dynamodb:GetItem", "dynamodb:PutItem"];
+  const RATE_LIMIT_CONDITION = { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["RATE#*"] } };
+  const PREFIX: Record<BucketArea, string> = {
+    originals: bucketSpec.uploadPrefix,
+    thumbnails: bucketSpec.thumbnailPrefix,
+  };
+  const ORIGINALS = `bucket/${bucketSpec.uploadPrefix}*`;
+  const THUMBNAILS = `bucket/${bucketSpec.thumbnailPrefix}*`;
 
-  function expectedActions(p: FunctionPermissions): string[] {
+  /** "action on resource [if condition]", one per action and resource, for exact comparison. */
+  const grant = (actions: readonly string[], resources: readonly string[], condition?: unknown) =>
+    actions.flatMap((action) =>
+      resources.map(
+        (resource) => `${action} on ${resource}${condition ? ` if ${JSON.stringify(condition)}` : ""}`,
+      ),
+    );
+
+  function expectedGrants(p: FunctionPermissions): string[] {
+    const tableAndIndexes = ["table", "table/index/*"];
+    const list = p.bucket?.list ?? [];
     return [
-      ...(p.cursorSecret || p.openAiKey ? CURSOR_SECRET : []),
-      ...(p.rateLimit ? RATE_LIMIT : []),
-      ...TRACING,
-      ...(p.table ? TABLE_READ : []),
-      ...(p.table === "readWrite" ? TABLE_WRITE : []),
-      ...(p.bucket ?? []).map((a) => (a === "list" ? "s3:ListBucket" : OBJECT_ACTIONS[a])),
-      ...(p.queue === "send" ? QUEUE_SEND : p.queue === "consume" ? QUEUE_CONSUME : []),
-    ];
+      ...grant(TRACING, ["*"]),
+      ...(p.table === "inspect" ? grant(["dynamodb:DescribeTable"], ["table"]) : []),
+      ...(p.table === "read" || p.table === "readWrite" ? grant(TABLE_READ, tableAndIndexes) : []),
+      ...(p.table === "readWrite" ? grant(TABLE_WRITE, tableAndIndexes) : []),
+      ...(
+        Object.entries(p.bucket?.objects ?? {}) as Array<[BucketArea, Array<keyof typeof OBJECT_ACTIONS>]>
+      ).flatMap(([area, actions]) =>
+        grant(
+          actions.map((a) => OBJECT_ACTIONS[a]),
+          [`bucket/${PREFIX[area]}*`],
+        ),
+      ),
+      ...(p.bucket?.inspect
+        ? grant(["s3:ListBucket"], ["bucket"])
+        : list.length
+          ? grant(["s3:ListBucket"], ["bucket"], {
+              StringLike: { "s3:prefix": list.map((a) => `${PREFIX[a]}*`) },
+            })
+          : []),
+      ...(p.queue === "send" ? grant(["sqs:SendMessage"], ["queue"]) : []),
+      ...(p.queue === "inspect" ? grant(["sqs:GetQueueAttributes"], ["queue"]) : []),
+      ...(p.queue === "consume" ? grant(QUEUE_CONSUME, ["queue"]) : []),
+      ...(p.rateLimit ? grant(RATE_LIMIT, ["table"], RATE_LIMIT_CONDITION) : []),
+      ...(p.cursorSecret ? grant(["secretsmanager:GetSecretValue"], ["cursorSecret"]) : []),
+      ...(p.openAiKey ? grant(["secretsmanager:GetSecretValue"], ["openAiKeySecret"]) : []),
+    ].sort();
   }
 
-  const sorted = (actions: string[]) => [...new Set(actions)].sort();
+  /** A statement's resource as "bucket/images/*", "table/index/*", "queue", "*": which one, and the ARN's tail. */
+  function resourceLabel(resource: unknown): string {
+    if (resource === "*") return "*";
+    const json = JSON.stringify(resource);
+    const named = Object.entries(storageIds()).filter(([, logicalId]) => json.includes(logicalId));
+    expect(
+      named.map(([name]) => name),
+      json,
+    ).toHaveLength(1);
+    const join = (resource as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+    const tail = join
+      ? join[1]
+          .slice(1)
+          .map((part) => (typeof part === "string" ? part : "?"))
+          .join("")
+      : "";
+    return `${named[0]?.[0]}${tail}`;
+  }
 
-  it.each(functionIds)("%s is granted exactly the actions its declared permissions imply", (id) => {
-    // Prepare
+  function grantsOf(id: FunctionId): string[] {
     const template = templateOf(id);
-    const [, fn] = lambdaOf(template, id);
+    return roleStatementsOf(template, lambdaOf(template, id)[1])
+      .flatMap((statement) => {
+        expect(statement.Effect).toBe("Allow");
+        return grant(
+          actionsOf(statement),
+          [statement.Resource].flat().map(resourceLabel),
+          statement.Condition,
+        );
+      })
+      .sort();
+  }
+
+  it.each(functionIds)("%s is granted exactly the statements its declared permissions imply", (id) => {
+    // Prepare
+    const expected = expectedGrants(functions[id].permissions);
 
     // Act
-    const granted = roleStatementsOf(template, fn).flatMap(actionsOf);
+    const granted = grantsOf(id);
 
     // Assess
-    expect(sorted(granted)).toEqual(sorted(expectedActions(functions[id].permissions)));
+    expect(granted).toEqual(expected);
+  });
+
+  it("grants each function the object access its code needs, per prefix, and no more", () => {
+    // Prepare: what the handlers do with objects (presigned URLs need the action the URL performs).
+    const downloads = [`s3:GetObject on ${ORIGINALS}`, `s3:GetObject on ${THUMBNAILS}`];
+    const needed: Partial<Record<FunctionId, string[]>> = {
+      createImage: [`s3:PutObject on ${ORIGINALS}`],
+      listImages: downloads,
+      getImage: downloads,
+      updateImage: downloads,
+      restoreImage: downloads,
+      analyzeImage: downloads,
+      // Reads the original and, to analyse again, the preview; writes thumbnails; removes a refused
+      // upload's objects; lists the prefixes it reads, so that a missing object answers 404, not 403.
+      processUpload: [
+        `s3:GetObject on ${ORIGINALS}`,
+        `s3:DeleteObject on ${ORIGINALS}`,
+        `s3:GetObject on ${THUMBNAILS}`,
+        `s3:PutObject on ${THUMBNAILS}`,
+        `s3:DeleteObject on ${THUMBNAILS}`,
+        `s3:ListBucket on bucket if ${JSON.stringify({
+          StringLike: { "s3:prefix": [`${bucketSpec.uploadPrefix}*`, `${bucketSpec.thumbnailPrefix}*`] },
+        })}`,
+      ],
+      purgeDeleted: [`s3:DeleteObject on ${ORIGINALS}`, `s3:DeleteObject on ${THUMBNAILS}`],
+      // HeadBucket needs s3:ListBucket, which no prefix condition can allow.
+      health: ["s3:ListBucket on bucket"],
+    };
+
+    for (const id of functionIds) {
+      // Act
+      const s3 = grantsOf(id).filter((g) => g.startsWith("s3:"));
+
+      // Assess
+      expect(s3, id).toEqual([...(needed[id] ?? [])].sort());
+    }
+  });
+
+  it("lets health describe the table, check the bucket and read the queue's attributes, nothing else", () => {
+    // Prepare / Act
+    const granted = grantsOf("health").filter((g) => !g.startsWith("xray:"));
+
+    // Assess
+    expect(granted).toEqual(
+      [
+        "dynamodb:DescribeTable on table",
+        "s3:ListBucket on bucket",
+        "sqs:GetQueueAttributes on queue",
+      ].sort(),
+    );
+  });
+
+  it("grants no DynamoDB action the code does not call", () => {
+    // Prepare
+    const called = new Set([...TABLE_READ, ...TABLE_WRITE, "dynamodb:DescribeTable"]);
+
+    // Act
+    const actions = functionIds.flatMap((id) => grantsOf(id).map((g) => g.split(" ")[0] as string));
+
+    // Assess
+    expect(actions).not.toContain("dynamodb:BatchWriteItem");
+    expect(actions).not.toContain("dynamodb:Scan");
+    expect(actions.filter((a) => a.startsWith("dynamodb:") && !called.has(a))).toEqual([]);
+    expect(
+      functionIds.filter((id) => grantsOf(id).some((g) => g.startsWith("dynamodb:DescribeTable"))),
+    ).toEqual(["health"]);
+  });
+
+  it("names the prefixes the code writes objects under", () => {
+    // Prepare / Act (the declaration and packages/core's key layout) / Assess
+    expect(bucketAreaPrefixes).toEqual({ originals: ORIGINALS_PREFIX, thumbnails: THUMBNAILS_PREFIX });
+    expect(PREFIX).toEqual(bucketAreaPrefixes);
   });
 
   it("keeps reads from writing and uploads from deleting", () => {
     // Prepare
-    // Statements scoped by a condition (the rate-limit items) are checked in the resource test.
+    // Statements scoped by a condition (the rate-limit items) are checked in the exact-statement test.
     const actions = (id: FunctionId) => {
       const template = templateOf(id);
       return roleStatementsOf(template, lambdaOf(template, id)[1])
@@ -590,63 +755,24 @@ describe("least privilege", () => {
     expect(createImage).not.toContain("s3:GetObject");
     expect(health).not.toContain("s3:GetObject");
     expect(health).not.toContain("dynamodb:PutItem");
+    expect(health).not.toContain("sqs:SendMessage");
   });
 
-  it.each(functionIds)("%s is granted each action on its resource only", (id) => {
+  it("grants objects only under the declared prefixes, and no other wildcard resource", () => {
     // Prepare
-    const ids = storageIds();
-    const template = templateOf(id);
-    const [, fn] = lambdaOf(template, id);
+    const allowedWildcards = new Set([ORIGINALS, THUMBNAILS, "table/index/*"]);
 
     // Act
-    const statements = roleStatementsOf(template, fn);
+    const resources = functionIds.flatMap((id) =>
+      grantsOf(id)
+        .filter((g) => !g.startsWith("xray:"))
+        .map((g) => g.split(" ")[2] as string),
+    );
 
     // Assess
-    for (const statement of statements) {
-      const actions = actionsOf(statement);
-      const resources = [statement.Resource].flat();
-      const service = (actions[0] as string).split(":")[0];
-      expect(
-        actions.every((a) => a.startsWith(`${service}:`)),
-        "one service per statement",
-      ).toBe(true);
-      if (service === "xray") {
-        expect(statement.Resource).toBe("*"); // X-Ray actions support no resource-level permissions
-      } else if (service === "dynamodb" && statement.Condition) {
-        // The rate limiter: its own items only, whatever else the function may do.
-        expect(functions[id].permissions).toMatchObject({ rateLimit: true });
-        expect(sorted(actions)).toEqual(RATE_LIMIT);
-        expect(resources).toHaveLength(1);
-        expect(refersTo(resources[0], ids.table)).toBe(true);
-        expect(statement.Condition).toEqual({
-          "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["RATE#*"] },
-        });
-      } else if (service === "dynamodb") {
-        expect(resources).toHaveLength(2);
-        expect(refersTo(resources[0], ids.table)).toBe(true);
-        expect(JSON.stringify(resources[1])).toMatch(new RegExp(`${ids.table}.*"/index/\\*"`));
-      } else if (service === "s3") {
-        expect(resources).toHaveLength(1);
-        expect(refersTo(resources[0], ids.bucket)).toBe(true);
-        const onObjects = JSON.stringify(resources[0]).endsWith('"/*"]]}');
-        expect(onObjects).toBe(!actions.includes("s3:ListBucket"));
-      } else if (service === "secretsmanager") {
-        // Each secret only to the functions that declare it.
-        expect(resources).toHaveLength(1);
-        const permissions = functions[id].permissions as FunctionPermissions;
-        const secret = refersTo(resources[0], ids.cursorSecret) ? "cursorSecret" : "openAiKey";
-        expect(
-          refersTo(resources[0], secret === "cursorSecret" ? ids.cursorSecret : ids.openAiKeySecret),
-        ).toBe(true);
-        expect(permissions[secret]).toBe(true);
-      } else if (service === "sqs") {
-        expect(resources).toHaveLength(1);
-        expect(refersTo(resources[0], ids.queue)).toBe(true);
-        expect(refersTo(resources[0], ids.deadLetterQueue)).toBe(false);
-      } else {
-        expect.fail(`unexpected ${service} statement for ${id}`);
-      }
-    }
+    expect(resources.length).toBeGreaterThan(0);
+    expect(resources.filter((r) => r.includes("*") && !allowedWildcards.has(r))).toEqual([]);
+    expect(resources).not.toContain("bucket/*");
   });
 
   it("grants no wildcard action on any data service, in any policy of any stack", () => {
@@ -700,6 +826,21 @@ describe("REST API", () => {
       // Auth is checked by the handlers' middleware, not by API Gateway.
       expect(method.AuthorizationType).toBe("NONE");
     }
+  });
+
+  it("throttles every method of the stage at the declared rate and burst", () => {
+    // Prepare / Act
+    const [, stage] = onlyOf(api, "AWS::ApiGateway::Stage");
+
+    // Assess
+    expect(stage.Properties.MethodSettings).toEqual([
+      expect.objectContaining({
+        HttpMethod: "*",
+        ResourcePath: "/*",
+        ThrottlingRateLimit: capacity.apiThrottle.rateLimit,
+        ThrottlingBurstLimit: capacity.apiThrottle.burstLimit,
+      }),
+    ]);
   });
 
   it("deploys to a stage named after the SST stage", () => {

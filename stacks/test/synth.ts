@@ -5,7 +5,7 @@
  * handler and code only then). Only the STS call and the bootstrap lookup are left out, which SST itself
  * skips when NODE_ENV is "test" (vitest sets it).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
@@ -14,6 +14,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { App } from "sst/constructs";
 import { initProject, useProject } from "sst/project.js";
 import { load } from "sst/stacks/build.js";
+import { deployEnv } from "../settings.js";
 
 /** The web origin the tests deploy with, so CORS and environment assertions prove it is honoured. */
 export const TEST_WEB_ORIGIN = "https://picstack-web.example.test";
@@ -29,29 +30,56 @@ export interface Synthesized {
   templates: Record<StackName, Template>;
 }
 
-export async function synthesize(options: { stage: string; bundle: boolean }): Promise<Synthesized> {
+export type DeployEnv = Partial<Record<(typeof deployEnv)[keyof typeof deployEnv], string>>;
+
+/**
+ * Synthesizes with exactly `env` for the deploy-time variables (stacks/settings.ts): any other value of
+ * theirs in the environment (a developer's shell, an .env file) is hidden for the synth and put back after.
+ */
+export async function synthesize(options: {
+  stage: string;
+  bundle: boolean;
+  env: DeployEnv;
+  mode?: "deploy" | "remove";
+}): Promise<Synthesized> {
   if (options.bundle && process.env.NODE_ENV !== "test") {
     throw new Error("NODE_ENV must be 'test': SST then bundles functions without looking up AWS");
   }
   await initProject({ stage: options.stage });
   // After initProject, which loads .env files over process.env.
-  process.env.PICSTACK_WEB_ORIGIN = TEST_WEB_ORIGIN;
-
-  const project = useProject();
-  const [, config] = await load(project.paths.config, false);
+  const names = Object.values(deployEnv);
+  const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+  const set = (values: Record<string, string | undefined>) => {
+    for (const name of names) {
+      const value = values[name];
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  set(options.env);
   const outdir = mkdtempSync(join(tmpdir(), "picstack-cdk-"));
-  const app = new App(
-    {
-      mode: "deploy",
-      stage: project.config.stage,
-      name: project.config.name,
-      region: project.config.region,
-      account: TEST_ACCOUNT,
-    },
-    { outdir, context: { "aws:cdk:enable-asset-metadata": true } },
-  );
-  await config.stacks(app);
-  if (options.bundle) await app.finish();
+  let app: App;
+  try {
+    const project = useProject();
+    const [, config] = await load(project.paths.config, false);
+    app = new App(
+      {
+        mode: options.mode ?? "deploy",
+        stage: project.config.stage,
+        name: project.config.name,
+        region: project.config.region,
+        account: TEST_ACCOUNT,
+      },
+      { outdir, context: { "aws:cdk:enable-asset-metadata": true } },
+    );
+    await config.stacks(app);
+    if (options.bundle) await app.finish();
+  } catch (error) {
+    rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    set(saved);
+  }
 
   const templates = Object.fromEntries(
     STACK_NAMES.map((name) => {

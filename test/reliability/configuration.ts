@@ -22,6 +22,12 @@ const CHECKS = [
   "gives the OpenAI key to the analysis functions only as a Secrets Manager secret",
   "no local-only ones",
   "answers CORS preflights and its own errors for the web origin only",
+  "grants objects only under the declared prefixes, and no other wildcard resource",
+  "retains the Storage stack's AWS::S3::Bucket on removal",
+  "turns on the table's deletion protection",
+  "must be given to deploy a stage other than the local one",
+  "throttles every method of the stage at the declared rate and burst",
+  "keeps the declared concurrency for the worker",
 ];
 
 interface VitestJson {

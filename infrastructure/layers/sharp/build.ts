@@ -1,15 +1,29 @@
 /**
- * Builds the sharp Lambda layer from npm: `npm install --os=linux --cpu=x64 --libc=glibc sharp@<version>`
- * into `.picstack/layers/sharp/nodejs`, so it works from any build machine (macOS included) and needs
- * no download other than npm's. sharp >= 0.33 ships libvips as prebuilt `@img/*` packages, so no install
- * script has to run (npm 11 blocks them by default). The version is the exact one @picstack/adapters
- * depends on. The SST stacks and the local deployer both publish this directory.
+ * Builds the sharp Lambda layer from the committed `nodejs/package.json` and `nodejs/package-lock.json`
+ * next to this file: `npm ci --os=linux --cpu=x64 --libc=glibc` into `.picstack/layers/sharp/nodejs`, so
+ * every build machine (macOS included) installs the same files, checked against the lockfile's integrity
+ * hashes, and needs no download other than npm's. sharp >= 0.33 ships libvips as prebuilt `@img/*`
+ * packages, so no install script has to run. The lockfile pins the exact sharp version
+ * @picstack/adapters depends on. The SST stacks and the local deployer both publish this directory.
+ *
+ * To move to another sharp version: change it in packages/adapters/package.json and in
+ * `nodejs/package.json`, then run `npm install --package-lock-only --os=linux --cpu=x64 --libc=glibc`
+ * in `nodejs/` to rewrite the lockfile.
  *
  * Run directly (`npm run layer:sharp`, or `npx tsx infrastructure/layers/sharp/build.ts`) to build it
  * ahead of a deploy; it prints the layer root.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,22 +63,65 @@ export function sharpLayerDir(root = repoRoot()): string {
   return join(root, ".picstack/layers/sharp");
 }
 
-function isBuilt(outDir: string, version: string): boolean {
-  const stamp = join(outDir, ".version");
+/** The committed manifest and lockfile the layer is installed from. */
+export function sharpLayerSource(root = repoRoot()): { packageJson: string; lockfile: string } {
+  const dir = join(root, "infrastructure/layers/sharp/nodejs");
+  return { packageJson: join(dir, "package.json"), lockfile: join(dir, "package-lock.json") };
+}
+
+/** Lambda x86_64 runs Amazon Linux (glibc): npm installs the optional `@img/*` packages for that. */
+export const SHARP_LAYER_PLATFORM = ["--os=linux", "--cpu=x64", "--libc=glibc"] as const;
+
+/**
+ * What a built layer is stamped with: the sharp version and a hash of the manifest, the lockfile and the
+ * platform flags, so a changed lockfile is installed again and an unchanged one is not.
+ */
+export function sharpLayerStamp(root = repoRoot()): { version: string; sha256: string } {
+  const version = sharpVersion(root);
+  const source = sharpLayerSource(root);
+  const manifest = JSON.parse(readFileSync(source.packageJson, "utf8"));
+  const lock = JSON.parse(readFileSync(source.lockfile, "utf8"));
+  const locked = lock.packages?.["node_modules/sharp"]?.version;
+  if (manifest.dependencies?.sharp !== version || locked !== version) {
+    throw new Error(
+      `The sharp layer must install sharp ${version}, as packages/adapters does, but ` +
+        `infrastructure/layers/sharp/nodejs pins ${manifest.dependencies?.sharp} and locks ${locked}: ` +
+        "update its package.json and rewrite its lockfile (see infrastructure/layers/sharp/build.ts)",
+    );
+  }
+  const hash = createHash("sha256");
+  for (const part of [
+    readFileSync(source.packageJson),
+    readFileSync(source.lockfile),
+    SHARP_LAYER_PLATFORM.join(" "),
+  ]) {
+    hash.update(part);
+    hash.update("\0");
+  }
+  return { version, sha256: hash.digest("hex") };
+}
+
+const STAMP_FILE = ".version";
+const HASH_FILE = ".lock-sha256";
+
+function isBuilt(outDir: string, stamp: { version: string; sha256: string }): boolean {
+  const read = (file: string) =>
+    existsSync(join(outDir, file)) ? readFileSync(join(outDir, file), "utf8") : undefined;
   return (
-    existsSync(stamp) &&
-    readFileSync(stamp, "utf8") === version &&
+    read(STAMP_FILE) === stamp.version &&
+    read(HASH_FILE) === stamp.sha256 &&
     SHARP_LAYER_PACKAGES.every((p) => existsSync(join(outDir, "nodejs/node_modules", p)))
   );
 }
 
 /**
- * Builds the layer if this sharp version is not built yet and returns the layer root (the folder that
+ * Builds the layer if this lockfile is not built yet and returns the layer root (the folder that
  * contains `nodejs/`). Synchronous because CDK synthesis (an SST stack function) is.
  */
 export function buildSharpLayerSync(outDir = sharpLayerDir()): string {
-  const version = sharpVersion();
-  if (isBuilt(outDir, version)) return outDir;
+  const root = repoRoot();
+  const stamp = sharpLayerStamp(root);
+  if (isBuilt(outDir, stamp)) return outDir;
 
   // Build beside the target and move it in at the end, so concurrent builds (parallel test files) and an
   // interrupted one never leave a half-built layer behind a valid stamp.
@@ -72,26 +129,27 @@ export function buildSharpLayerSync(outDir = sharpLayerDir()): string {
   rmSync(staging, { recursive: true, force: true });
   const nodejs = join(staging, "nodejs");
   mkdirSync(nodejs, { recursive: true });
-  writeFileSync(join(nodejs, "package.json"), `${JSON.stringify({ name: "sharp-layer", private: true })}\n`);
+  const source = sharpLayerSource(root);
+  copyFileSync(source.packageJson, join(nodejs, "package.json"));
+  copyFileSync(source.lockfile, join(nodejs, "package-lock.json"));
   // Drop npm's per-run settings (set when this runs inside an npm script) so the install happens here,
   // not in the workspace that started it.
   const childEnv = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^npm_(config|package|lifecycle)_/i.test(k)),
   );
+  // `npm ci` installs exactly the lockfile (and fails if it disagrees with package.json); the platform
+  // flags pick Lambda's `@img/*` packages whatever machine builds. No install scripts: the binaries are
+  // prebuilt, and sharp's script would only look for a local libvips.
   const result = spawnSync(
     "npm",
     [
-      "install",
-      "--no-save",
-      "--no-package-lock",
+      "ci",
       "--no-audit",
       "--no-fund",
       "--no-workspaces",
+      "--ignore-scripts",
       "--omit=dev",
-      "--os=linux",
-      "--cpu=x64",
-      "--libc=glibc",
-      `sharp@${version}`,
+      ...SHARP_LAYER_PLATFORM,
     ],
     { cwd: nodejs, env: childEnv, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" },
   );
@@ -104,9 +162,10 @@ export function buildSharpLayerSync(outDir = sharpLayerDir()): string {
     rmSync(staging, { recursive: true, force: true });
     throw new Error(`The sharp layer is missing ${missing.join(", ")}`);
   }
-  writeFileSync(join(staging, ".version"), version);
+  writeFileSync(join(staging, STAMP_FILE), stamp.version);
+  writeFileSync(join(staging, HASH_FILE), stamp.sha256);
 
-  if (isBuilt(outDir, version)) {
+  if (isBuilt(outDir, stamp)) {
     // Another process finished first.
     rmSync(staging, { recursive: true, force: true });
   } else {
@@ -117,7 +176,7 @@ export function buildSharpLayerSync(outDir = sharpLayerDir()): string {
   return outDir;
 }
 
-/** Async form for the local deployer and the CLI. Cached by version: a no-op once built. */
+/** Async form for the local deployer and the CLI. Cached by lockfile: a no-op once built. */
 export async function buildSharpLayer(outDir = sharpLayerDir()): Promise<string> {
   return buildSharpLayerSync(outDir);
 }
