@@ -28,6 +28,7 @@ import {
 import { config } from "./config.js";
 import { readSecret } from "./secrets.js";
 
+/** For synchronous builders only: given a promise, it would keep a rejected one for the container's life. */
 function once<T>(build: () => T): () => T {
   let value: T | undefined;
   return () => {
