@@ -53,6 +53,12 @@ export async function tokens(ctx: Context, report: Report): Promise<void> {
     ["no subject", await sign({ ...good, sub: undefined })],
     ["empty subject", await sign({ ...good, sub: "" })],
     ["no expiry", await sign({ ...good, exp: undefined })],
+    // The subject is the user id and part of table keys (`{sub}#{tag}`): [A-Za-z0-9._@:-]{1,128} only.
+    ["subject with # (the key separator)", await sign({ ...good, sub: "token-user#beach" })],
+    ["subject with a newline", await sign({ ...good, sub: "token-user\nadmin" })],
+    ["subject with a space", await sign({ ...good, sub: "token user" })],
+    ["subject with /", await sign({ ...good, sub: "token/user" })],
+    ["subject of 129 characters", await sign({ ...good, sub: "u".repeat(129) })],
     ["unknown kid", await sign(good, { kid: "not-a-key" })],
     ["oversized (over 8 KiB)", await sign({ ...good, pad: "x".repeat(7 * 1024) })],
     ["jku header pointing elsewhere", await sign(good, { jku: "http://127.0.0.1:1/jwks.json", kid: "evil" })],
@@ -67,4 +73,15 @@ export async function tokens(ctx: Context, report: Report): Promise<void> {
     if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
     return "200";
   });
+  for (const [name, sub] of [
+    ["a plain name", "alice"],
+    ["a Cognito user id (UUID)", "3f1c2a9e-7b4d-4e8a-9c51-0d2e6f7a8b90"],
+    ["every allowed punctuation mark", "a.b@c.d:e-f_g"],
+  ] as const) {
+    await report.check(CATEGORY, `subject accepted: ${name}`, async () => {
+      const answer = await ctx.call("GET", "/images", { token: await sign({ ...good, sub }) });
+      if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
+      return "200";
+    });
+  }
 }

@@ -85,8 +85,17 @@ const DEV_ISSUER = "https://picstack.local/dev-issuer";
 const DEV_AUDIENCE = "picstack-local";
 const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
 
+/**
+ * The API's user-id rule (`sub`: 1–128 of `[A-Za-z0-9._@:-]`), repeated here because the CLI ships as
+ * one file with the SDK only; a token for any other id would only earn a 401.
+ */
+const USER_ID = /^[A-Za-z0-9._@:-]{1,128}$/;
+
 /** An ES256 token from the local stack's dev issuer (the same claims as `npm run token`). */
 export function signDevToken(userId: string, home: string, expiresInSeconds = 12 * 3600): string {
+  if (!USER_ID.test(userId)) {
+    throw new CliError("A user id is 1–128 letters, digits or . _ @ : - (the API refuses any other)", 2);
+  }
   const keyFile = join(home, "dev-issuer", "key.json");
   if (!existsSync(keyFile))
     throw new CliError(`No dev issuer key at ${keyFile}: start the local stack first`, 2);

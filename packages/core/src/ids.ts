@@ -15,3 +15,9 @@ export function newImageId(now: Date = new Date()): string {
 }
 
 export const IMAGE_ID_PATTERN = /^[0-9a-z]{26}$/;
+
+/**
+ * User ids (a token's `sub`): 1–128 characters a key can hold safely. `#` separates key parts in the
+ * table (`{sub}#{tag}`), so it and anything outside this set is refused at the edge.
+ */
+export const USER_ID_PATTERN = /^[A-Za-z0-9._@:-]{1,128}$/;

@@ -4,7 +4,8 @@
  */
 import { DomainError } from "./errors.js";
 
-export type RouteClass = "read" | "write";
+/** Each route declares its class (packages/functions/src/http/middleware.ts); each class has its own bucket. */
+export type RouteClass = "read" | "write" | "analyze";
 
 export interface BucketPolicy {
   /** Tokens a full bucket holds: the largest burst. */
@@ -16,6 +17,11 @@ export interface BucketPolicy {
 export const DEFAULT_RATE_LIMITS: Record<RouteClass, BucketPolicy> = {
   read: { capacity: 120, refillPerSecond: 5 },
   write: { capacity: 30, refillPerSecond: 1 },
+  // Every analyze call queues a paid AI call. Re-analysis is a recovery step (after a provider failure),
+  // so a user needs a burst to retry a handful of failed images at once, not a sustained rate: 10 at
+  // once, then one every 864 s (100 a day), so at most ~110 paid calls per user per day instead of the
+  // ~86,000 the write bucket would allow.
+  analyze: { capacity: 10, refillPerSecond: 100 / 86_400 },
 };
 
 export interface BucketState {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type BucketState, RateLimitedError, type RateLimitStore, refill, takeToken } from "../src/index.js";
+import {
+  type BucketState,
+  DEFAULT_RATE_LIMITS,
+  RateLimitedError,
+  type RateLimitStore,
+  refill,
+  takeToken,
+} from "../src/index.js";
 
 class MemoryStore implements RateLimitStore {
   readonly states = new Map<string, BucketState>();
@@ -49,5 +56,28 @@ describe("token bucket", () => {
     store.races = 2;
     await takeToken(store, "u", "write", policy, () => 0);
     expect(store.states.get("u#write")?.tokens).toBe(2);
+  });
+});
+
+describe("the default analyze quota", () => {
+  it("allows a burst of 10 and about 100 a day after it, however hard a client tries", async () => {
+    // Prepare: a client that asks once a minute for a whole day.
+    const store = new MemoryStore();
+    let now = 0;
+    let granted = 0;
+    let firstRefusal: RateLimitedError | undefined;
+    // Act
+    for (; now <= 86_400_000; now += 60_000) {
+      try {
+        await takeToken(store, "u", "analyze", DEFAULT_RATE_LIMITS.analyze, () => now);
+        granted++;
+      } catch (error) {
+        firstRefusal ??= error as RateLimitedError;
+      }
+    }
+    // Assess
+    expect(granted).toBeGreaterThanOrEqual(105);
+    expect(granted).toBeLessThanOrEqual(111);
+    expect(firstRefusal?.retryAfterSeconds).toBeGreaterThan(60);
   });
 });

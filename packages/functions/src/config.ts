@@ -15,6 +15,11 @@ import * as z from "zod";
 
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 
+/** One route class's bucket in `PICSTACK_RATE_LIMITS`, e.g. `{"analyze":{"capacity":5,"refillPerSecond":0.01}}`. */
+const bucketPolicy = z
+  .strictObject({ capacity: z.number().positive(), refillPerSecond: z.number().positive() })
+  .optional();
+
 const schema = z
   .object({
     [env.stage]: z.string().min(1),
@@ -57,16 +62,7 @@ const schema = z
           return z.NEVER;
         }
       })
-      .pipe(
-        z.strictObject({
-          read: z
-            .strictObject({ capacity: z.number().positive(), refillPerSecond: z.number().positive() })
-            .optional(),
-          write: z
-            .strictObject({ capacity: z.number().positive(), refillPerSecond: z.number().positive() })
-            .optional(),
-        }),
-      )
+      .pipe(z.strictObject({ read: bucketPolicy, write: bucketPolicy, analyze: bucketPolicy }))
       .optional(),
     [env.cursorSecret]: z.string().min(32).optional(),
     [env.s3PublicEndpoint]: z.string().url().optional(),

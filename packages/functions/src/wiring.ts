@@ -3,7 +3,6 @@
  * Each getter builds on first use so a bundle only creates what its handler needs.
  */
 
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import {
   createDocumentClient,
   createJwtVerifier,
@@ -27,7 +26,9 @@ import {
   systemClock,
 } from "@picstack/core";
 import { config } from "./config.js";
+import { readSecret } from "./secrets.js";
 
+/** For synchronous builders only: given a promise, it would keep a rejected one for the container's life. */
 function once<T>(build: () => T): () => T {
   let value: T | undefined;
   return () => {
@@ -82,15 +83,21 @@ export const objectStore = once<ObjectStore>(() => {
 
 export const tokenVerifier = once<TokenVerifier>(() => createJwtVerifier(config().auth));
 
-/** The list-cursor codec; in AWS its secret is read from Secrets Manager once per cold start. */
-export const cursorCodec = once(async (): Promise<CursorCodec> => {
+/** A rotated cursor secret reaches every container within this many seconds. */
+const CURSOR_SECRET_MAX_AGE_SECONDS = 300;
+let codec: { secret: string; codec: CursorCodec } | undefined;
+
+/**
+ * The list-cursor codec. In AWS its secret is read from Secrets Manager (cached, see secrets.ts); a
+ * failed read is not kept, so the next request reads again.
+ */
+export async function cursorCodec(): Promise<CursorCodec> {
   const { arn, value } = config().cursorSecret;
-  if (value) return new CursorCodec(value);
-  if (!arn) throw new Error("No cursor secret is configured");
-  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  if (!secret.SecretString) throw new Error("The cursor secret is empty");
-  return new CursorCodec(secret.SecretString);
-});
+  const secret = value ?? (arn ? await readSecret(arn, CURSOR_SECRET_MAX_AGE_SECONDS) : undefined);
+  if (!secret) throw new Error("No cursor secret is configured");
+  if (codec?.secret !== secret) codec = { secret, codec: new CursorCodec(secret) };
+  return codec.codec;
+}
 
 export const rateLimitStore = once<RateLimitStore>(
   () => new DynamoRateLimitStore(documentClient(), config().table),

@@ -74,7 +74,10 @@ describe("loadConfig: valid environments", () => {
       PICSTACK_S3_PUBLIC_ENDPOINT: "http://localhost:4566",
       PICSTACK_MAX_UPLOAD_BYTES: "1048576",
       PICSTACK_RETENTION_DAYS: "0",
-      PICSTACK_RATE_LIMITS: JSON.stringify({ write: { capacity: 5, refillPerSecond: 0.5 } }),
+      PICSTACK_RATE_LIMITS: JSON.stringify({
+        write: { capacity: 5, refillPerSecond: 0.5 },
+        analyze: { capacity: 2, refillPerSecond: 0.01 },
+      }),
       PICSTACK_CURSOR_SECRET: "c".repeat(32),
       PICSTACK_ANALYSIS_PROVIDER: "basic",
       PICSTACK_QUEUE_URL: "http://localhost:4566/000000000000/analysis",
@@ -92,6 +95,7 @@ describe("loadConfig: valid environments", () => {
     expect(config.rateLimits).toEqual({
       read: DEFAULT_RATE_LIMITS.read,
       write: { capacity: 5, refillPerSecond: 0.5 },
+      analyze: { capacity: 2, refillPerSecond: 0.01 },
     });
     expect(config.cursorSecret.value).toBe("c".repeat(32));
     expect(config.analysis.provider).toBe("basic");
@@ -154,6 +158,7 @@ describe("loadConfig: refused environments", () => {
     ["PICSTACK_RATE_LIMITS", "{read:"],
     ["PICSTACK_RATE_LIMITS", JSON.stringify({ reads: { capacity: 1, refillPerSecond: 1 } })],
     ["PICSTACK_RATE_LIMITS", JSON.stringify({ read: { capacity: 0, refillPerSecond: 1 } })],
+    ["PICSTACK_RATE_LIMITS", JSON.stringify({ analyze: { capacity: 5, refillPerSecond: 0 } })],
   ])("names %s when it is %j", (name, value) => {
     // Act / Assess
     expect(problem({ ...valid, [name]: value })).toContain(name);

@@ -1,4 +1,6 @@
 /** Every domain error's status and code, and what unknown errors may (not) reveal. */
+
+import { AuthUnavailableError } from "@picstack/adapters";
 import {
   ConflictError,
   ImageNotDeletedError,
@@ -98,6 +100,24 @@ describe("toHttpError: HTTP errors", () => {
     // Assess
     expect(answer.body.error).not.toHaveProperty("details");
     expect(answer.headers).toEqual({});
+  });
+});
+
+describe("toHttpError: the key service is out", () => {
+  it("answers 503 auth_unavailable with Retry-After and without the cause", () => {
+    // Prepare
+    const error = new AuthUnavailableError({
+      cause: new TypeError("fetch failed: cognito-idp.internal:443"),
+    });
+    // Act
+    const answer = toHttpError(error);
+    // Assess
+    expect(answer).toEqual({
+      statusCode: 503,
+      headers: { "Retry-After": String(error.retryAfterSeconds) },
+      body: { error: { code: "auth_unavailable", message: error.message } },
+    });
+    expect(JSON.stringify(answer)).not.toContain("cognito");
   });
 });
 

@@ -10,6 +10,7 @@
  *   setup                                                                     install MiniStack and build the sharp layer ahead of time
  */
 import { parseArgs } from "node:util";
+import { USER_ID_PATTERN } from "@picstack/core";
 import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
 import { buildClients } from "./build-clients.js";
 import { deploy, runJob } from "./deploy.js";
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     case "token": {
       const userId = args[0];
       if (!userId) fail("usage: npm run --silent token -- <userId>");
-      if (!/^[A-Za-z0-9._@:-]{1,128}$/.test(userId)) fail("a user id is 1–128 letters, digits or . _ @ : -");
+      if (!USER_ID_PATTERN.test(userId)) fail("a user id is 1–128 letters, digits or . _ @ : -");
       const expiresIn = values["expires-in"] ? Number(values["expires-in"]) : undefined;
       process.stdout.write(`${await signDevToken(userId, { expiresIn })}\n`);
       return;

@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { USER_ID_PATTERN } from "@picstack/core";
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
 import { picstackHome } from "./paths.js";
 
@@ -47,7 +48,13 @@ export interface DevTokenOptions {
   home?: string;
 }
 
+/** A token for `userId`; an id the API would refuse (see USER_ID_PATTERN) is refused here first. */
 export async function signDevToken(userId: string, options: DevTokenOptions = {}): Promise<string> {
+  if (!USER_ID_PATTERN.test(userId)) {
+    throw new Error(
+      `A user id is 1–128 letters, digits or . _ @ : - (got ${JSON.stringify(userId.slice(0, 40))})`,
+    );
+  }
   const stored = await loadOrCreateDevKey(options.home);
   const key = await importJWK(stored.privateJwk, ALG);
   return new SignJWT({})

@@ -2,14 +2,18 @@
  * Serves the web gallery (packages/web, built by `buildWeb`) on the local run's `webUrl`, with:
  * - `GET /config.json`: where the API is and how to sign in (the gallery reads it at start);
  * - `POST /dev/token` `{ "userId" }`: a dev token, the gallery's local sign-in. Bound to 127.0.0.1 and
- *   answered only for same-origin requests; tokens from it are valid on this local stack only.
+ *   answered only when `Host` is this server's own loopback address (a page on a rebound DNS name
+ *   reaches this port with its own name as `Host`), the `Origin`, when sent, is that same address, and
+ *   the body is `application/json` (a cross-site form cannot send that type without a preflight).
+ *   Tokens from it are valid on this local stack only.
  * Until the gallery is built, `/` is a status page that checks the API's health from the browser.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { extname, join, normalize, sep } from "node:path";
-import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
+import { DEFAULT_MAX_UPLOAD_BYTES, USER_ID_PATTERN } from "@picstack/core";
 import { signDevToken } from "./dev-issuer.js";
 import { repoRoot } from "./paths.js";
 
@@ -67,8 +71,6 @@ export interface ServeWebOptions {
   maxUploadBytes?: number;
 }
 
-const USER_ID = /^[A-Za-z0-9._@:-]{1,128}$/;
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store" });
   res.end(JSON.stringify(body));
@@ -85,12 +87,24 @@ async function readBody(req: IncomingMessage, limit = 4096): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function issueDevToken(req: IncomingMessage, res: ServerResponse, options: ServeWebOptions) {
+async function issueDevToken(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ServeWebOptions,
+  port: number,
+) {
+  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+  const host = req.headers.host;
   const origin = req.headers.origin;
-  const self = `http://${req.headers.host}`;
-  if (origin !== undefined && origin !== self) {
+  if (!host || !hosts.includes(host) || (origin !== undefined && origin !== `http://${host}`)) {
     return sendJson(res, 403, {
-      error: { code: "forbidden", message: "Dev tokens are issued to this page only" },
+      error: { code: "forbidden", message: `Dev tokens are issued to http://127.0.0.1:${port} only` },
+    });
+  }
+  const type = req.headers["content-type"];
+  if (!type || !/^application\/json\s*(?:;|$)/i.test(type.trim())) {
+    return sendJson(res, 415, {
+      error: { code: "unsupported_media_type", message: "Send JSON (Content-Type: application/json)" },
     });
   }
   let userId: unknown;
@@ -99,7 +113,7 @@ async function issueDevToken(req: IncomingMessage, res: ServerResponse, options:
   } catch {
     return sendJson(res, 400, { error: { code: "invalid_json", message: 'Send { "userId": "..." }' } });
   }
-  if (typeof userId !== "string" || !USER_ID.test(userId)) {
+  if (typeof userId !== "string" || !USER_ID_PATTERN.test(userId)) {
     return sendJson(res, 400, {
       error: { code: "validation_error", message: "A user id is 1–128 letters, digits or . _ @ : -" },
     });
@@ -121,7 +135,7 @@ export async function serveWeb(options: ServeWebOptions): Promise<WebServer> {
       if (path === "/dev/token") {
         if (req.method !== "POST")
           return sendJson(res, 405, { error: { code: "method_not_allowed", message: "POST" } });
-        return await issueDevToken(req, res, options);
+        return await issueDevToken(req, res, options, (server.address() as AddressInfo).port);
       }
       if (existsSync(join(webDist, "index.html"))) {
         const file = normalize(join(webDist, path));
@@ -149,7 +163,7 @@ export async function serveWeb(options: ServeWebOptions): Promise<WebServer> {
     server.listen(options.port, "127.0.0.1", resolve);
   });
   return {
-    url: `http://127.0.0.1:${options.port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

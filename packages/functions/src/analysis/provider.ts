@@ -2,20 +2,19 @@
  * Chooses the analysis provider once per cold start: `openai` when an API key is configured (locally from
  * OPENAI_API_KEY, in AWS from its Secrets Manager secret), the offline `basic` provider otherwise.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { OpenAiAnalysisProvider } from "@picstack/adapters";
 import { BasicAnalysisProvider, SharpImageProcessor } from "@picstack/adapters/sharp";
 import type { AnalysisProvider } from "@picstack/core";
 import type { Config } from "../config.js";
+import { readSecret } from "../secrets.js";
 
 async function apiKey(openAi: Config["analysis"]["openAi"]): Promise<string | undefined> {
   if (openAi.apiKey) return openAi.apiKey;
   if (!openAi.keySecretArn) return undefined;
-  const secret = await new SecretsManagerClient({}).send(
-    new GetSecretValueCommand({ SecretId: openAi.keySecretArn }),
-  );
+  // Read through Powertools (secrets.ts): a failed read is not kept, so a later call reads again.
+  const secret = await readSecret(openAi.keySecretArn, 300);
   try {
-    const key = (JSON.parse(secret.SecretString ?? "{}") as { apiKey?: unknown }).apiKey;
+    const key = (JSON.parse(secret) as { apiKey?: unknown }).apiKey;
     return typeof key === "string" && key.trim() ? key.trim() : undefined;
   } catch {
     throw new Error('The OpenAI key secret must be JSON: {"apiKey": "..."}');

@@ -9,7 +9,7 @@ const queueUrl = config().queueUrl;
 if (!queueUrl) throw new Error("Invalid function configuration: PICSTACK_QUEUE_URL is required");
 const analysisQueue = new SqsAnalysisQueue(createSqsClient(), queueUrl);
 
-export const handler = http({ auth: true }, async ({ userId, pathParameters }) => {
+export const handler = http({ auth: true, rateLimit: "analyze" }, async ({ userId, pathParameters }) => {
   const deps = { ...imageDeps(), analysisQueue };
   return json(202, await requestImageAnalysis(deps, userId, imageIdParam(pathParameters)));
 });

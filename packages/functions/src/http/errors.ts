@@ -1,4 +1,5 @@
 /** HTTP errors and the one table that maps domain errors to status codes. */
+import { AuthUnavailableError } from "@picstack/adapters";
 import {
   ConflictError,
   DomainError,
@@ -55,6 +56,13 @@ export function toHttpError(error: unknown): {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;
     return { statusCode: error.statusCode, headers: error.headers, body };
+  }
+  if (error instanceof AuthUnavailableError) {
+    return {
+      statusCode: 503,
+      headers: { "Retry-After": String(error.retryAfterSeconds) },
+      body: { error: { code: "auth_unavailable", message: error.message } },
+    };
   }
   if (error instanceof DomainError) {
     const status = STATUS_BY_DOMAIN_ERROR.find(([type]) => error instanceof type)?.[1] ?? 400;

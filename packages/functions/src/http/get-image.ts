@@ -3,7 +3,7 @@ import { getImage } from "@picstack/core";
 import { imageRepository, objectStore } from "../wiring.js";
 import { http, imageIdParam, json } from "./middleware.js";
 
-export const handler = http({ auth: true }, async ({ userId, pathParameters }) => {
+export const handler = http({ auth: true, rateLimit: "read" }, async ({ userId, pathParameters }) => {
   const id = imageIdParam(pathParameters);
   return json(200, await getImage({ images: imageRepository(), objects: objectStore() }, userId, id));
 });

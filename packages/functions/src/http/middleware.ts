@@ -3,12 +3,14 @@
  * CORS headers on every answer, bearer-token auth, strict JSON bodies, and one error model.
  *
  * @example
- * export const handler = http({ auth: true, body: createImageInput }, async ({ userId, body }) =>
- *   json(201, await createUpload(deps, userId, body)));
+ * export const handler = http(
+ *   { auth: true, rateLimit: "write", body: createImageInput },
+ *   async ({ userId, body }) => json(201, await createUpload(deps, userId, body)),
+ * );
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import middy from "@middy/core";
-import { IMAGE_ID_PATTERN, ImageNotFoundError, takeToken } from "@picstack/core";
+import { IMAGE_ID_PATTERN, ImageNotFoundError, type RouteClass, takeToken } from "@picstack/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { z } from "zod";
 import { config } from "../config.js";
@@ -116,11 +118,17 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, message: strin
   return parsed.data;
 }
 
-export interface HttpOptions<S extends z.ZodType | undefined> {
-  /** Whether a valid bearer token is required (every route but health and the OpenAPI document). */
-  auth: boolean;
+export type HttpOptions<S extends z.ZodType | undefined> = {
   body?: S;
-}
+} & (
+  | {
+      /** A valid bearer token is required (every route but health and the OpenAPI document). */
+      auth: true;
+      /** The caller's token bucket this route takes from (policies in `PICSTACK_RATE_LIMITS`). */
+      rateLimit: RouteClass;
+    }
+  | { auth: false }
+);
 
 /** Query-string parameters validated by `schema`; unknown or repeated parameters are refused. */
 export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
@@ -172,12 +180,11 @@ export function http<S extends z.ZodType | undefined = undefined>(
       },
     })
     .handler(async (event, context) => {
-      const userId = options.auth ? await authenticate(event) : "";
-      if (userId) {
+      let userId = "";
+      if (options.auth) {
+        userId = await authenticate(event);
         logger.appendKeys({ userId });
-        // Per user and route class: reads and writes have separate buckets.
-        const routeClass = event.httpMethod === "GET" ? "read" : "write";
-        await takeToken(rateLimitStore(), userId, routeClass, config().rateLimits[routeClass]);
+        await takeToken(rateLimitStore(), userId, options.rateLimit, config().rateLimits[options.rateLimit]);
       }
       const body = (options.body ? parseBody(event, options.body) : undefined) as S extends z.ZodType
         ? z.infer<S>

@@ -4,7 +4,7 @@ import { imageDeps } from "../wiring.js";
 import { http, imageIdParam, json } from "./middleware.js";
 
 export const handler = http(
-  { auth: true, body: updateImageInput },
+  { auth: true, rateLimit: "write", body: updateImageInput },
   async ({ userId, pathParameters, body }) =>
     json(200, await updateImage(imageDeps(), userId, imageIdParam(pathParameters), body)),
 );
