@@ -1,5 +1,6 @@
 /** HTTP errors and the one table that maps domain errors to status codes. */
 import {
+  AnalysisPendingError,
   ConflictError,
   DomainError,
   ImageNotDeletedError,
@@ -35,6 +36,7 @@ const STATUS_BY_DOMAIN_ERROR: ReadonlyArray<[new (...args: never[]) => DomainErr
   [ConflictError, 409],
   [ImageNotDeletedError, 409],
   [ImageNotReadyError, 409],
+  [AnalysisPendingError, 409],
   [RestoreWindowClosedError, 409],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
