@@ -134,7 +134,7 @@ async function imageStep(
     // Not claimed: a later receive, with a whole invocation ahead, does the work.
     return { kind: "done", outcome: { outcome: "skipped", reason: "not_enough_time", key: upload.key } };
   }
-  const leaseUntil = new Date(now.getTime() + deps.leaseSeconds * 1000).toISOString();
+  const leaseUntil = leaseEnd(deps, now);
   const record = await deps.images.claimForProcessing(refOf(existing), now.toISOString(), leaseUntil);
   if (!record) {
     // Another worker owns it, or it became final while this message waited for the gate.
@@ -282,9 +282,15 @@ async function abandon(deps: ProcessUploadDeps, record: ImageRecord): Promise<Pr
   return { outcome: "failed", id: record.id, code: RETRIES_EXHAUSTED };
 }
 
-function analysisLease(deps: Pick<ProcessUploadDeps, "clock" | "leaseSeconds">) {
+/** A lease never outlasts the invocation: once it has ended, a redelivery may take over at once. */
+function leaseEnd(deps: Pick<ProcessUploadDeps, "leaseSeconds" | "deadline">, now: Date): string {
+  const end = now.getTime() + deps.leaseSeconds * 1000;
+  return new Date(deps.deadline === undefined ? end : Math.min(end, deps.deadline)).toISOString();
+}
+
+function analysisLease(deps: Pick<ProcessUploadDeps, "clock" | "leaseSeconds" | "deadline">) {
   const now = deps.clock.now();
-  return { now: now.toISOString(), until: new Date(now.getTime() + deps.leaseSeconds * 1000).toISOString() };
+  return { now: now.toISOString(), until: leaseEnd(deps, now) };
 }
 
 async function runAnalysis(
