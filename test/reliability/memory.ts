@@ -5,11 +5,13 @@
  * of processUpload's memory.
  */
 import { open, stat } from "node:fs/promises";
+import { ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { functions, worker } from "@picstack/infrastructure";
 import { repoRoot } from "@picstack/local";
 import { readWorst, worstFiles } from "../memory/worst-files.js";
 import type { Context } from "./context.js";
-import { assert, type Report } from "./harness.js";
+import { assert, type Report, sleep } from "./harness.js";
 import { upload, waitForFinal } from "./pipeline.js";
 
 const CATEGORY = "Worker memory";
@@ -40,6 +42,34 @@ async function memoryLines(
   }
 }
 
+/**
+ * Holds the queue's deliveries while `work` runs, so what it enqueues reaches the worker as one batch
+ * (uploads finish at different times, and an idle mapping would deliver each on its own).
+ */
+async function asOneBatch(ctx: Context, count: number, work: () => Promise<void>): Promise<void> {
+  const mappings = await ctx.lambda.send(
+    new ListEventSourceMappingsCommand({ FunctionName: ctx.outputs.functions.processUpload }),
+  );
+  const uuid = mappings.EventSourceMappings?.[0]?.UUID;
+  assert(uuid, "no event source mapping");
+  await ctx.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
+  try {
+    await work();
+    for (let i = 0; i < 60; i++) {
+      const attributes = await ctx.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: ctx.outputs.queue,
+          AttributeNames: ["ApproximateNumberOfMessages"],
+        }),
+      );
+      if (Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0) >= count) break;
+      await sleep(500);
+    }
+  } finally {
+    await ctx.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+  }
+}
+
 export async function memory(ctx: Context, report: Report): Promise<void> {
   const logFile = ctx.logFile;
   const limit = functions.processUpload.memorySize * worker.maxMemoryShare;
@@ -54,9 +84,12 @@ export async function memory(ctx: Context, report: Report): Promise<void> {
       async () => {
         const data = await readWorst(file);
         const token = await ctx.token(`memory-${Date.now()}`);
-        const images = await Promise.all(
-          Array.from({ length: 5 }, (_, i) => upload(ctx, token, `worst-${i}`, data, file.contentType)),
-        );
+        let images: Awaited<ReturnType<typeof upload>>[] = [];
+        await asOneBatch(ctx, 5, async () => {
+          images = await Promise.all(
+            Array.from({ length: 5 }, (_, i) => upload(ctx, token, `worst-${i}`, data, file.contentType)),
+          );
+        });
         const finals = await waitForFinal(ctx, images, 240_000);
         assert(finals.size === images.length, `${images.length - finals.size} images never finished`);
         const states = [...finals.values()].map((f) => f.image.status);
@@ -78,6 +111,7 @@ export async function memory(ctx: Context, report: Report): Promise<void> {
       assert(lines.length > 0, "the worker logged no memory figures");
       const peak = Math.max(...lines.map((l) => l.maxRssMiB));
       const biggest = Math.max(...lines.map((l) => l.records));
+      assert(biggest === 5, `no invocation had the whole batch (at most ${biggest} records)`);
       assert(peak < limit, `peak RSS ${peak} MiB ≥ ${limit} MiB`);
       return `peak RSS ${peak} MiB (${Math.round((peak / functions.processUpload.memorySize) * 100)}% of ${functions.processUpload.memorySize} MB) over ${lines.length} invocations, up to ${biggest} records each`;
     },
