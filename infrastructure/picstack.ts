@@ -221,7 +221,8 @@ export type IndexName = keyof typeof table.indexes;
  * | WebP (4.8 MiB) / deflate TIFF     | 200 / 359 MiB                 | 192 / 352 MiB            |
  *
  * A progressive JPEG keeps every DCT coefficient until its last scan, and interlaced PNGs and GIFs decode
- * whole: no shrink-on-load helps those, so the only bounds are pixels per image and images at once.
+ * whole: shrink-on-load (which the single resize to the preview keeps for JPEG and WebP) and sharp's
+ * default sequential reads do not help those, so the only bounds are pixels per image and images at once.
  * One image step at a time with the cache off keeps the worst batch (GIF) at 70% of the 1024 MB function
  * at most, under the 75% target, and keeps the 100 MP limit that 48–108 MP phone cameras need. The AI
  * calls of a batch still overlap: they wait on the network, not on memory.
