@@ -247,15 +247,60 @@ export const table = {
 
 export type IndexName = keyof typeof table.indexes;
 
+/**
+ * How the processUpload worker spends its memory and time. Measured with the worst legal batch: five
+ * 10000×10000 (100 MP) files of the same kind, each within the 25 MiB upload limit, run through the real
+ * SharpImageProcessor in a Node 22 child process (test/memory/measure.ts; peak `maxRSS`):
+ *
+ * | batch of 5 × 100 MP               | in parallel, libvips cache on | one at a time, cache off |
+ * | --------------------------------- | ----------------------------- | ------------------------ |
+ * | progressive JPEG (12 MiB)         | 1665 MiB                      | 451 MiB                  |
+ * | interlaced PNG (2 MiB)            | 1085 MiB                      | 517 MiB                  |
+ * | GIF (4.5 MiB)                     | 1870 MiB                      | 636–712 MiB              |
+ * | WebP (4.8 MiB) / deflate TIFF     | 200 / 359 MiB                 | 192 / 352 MiB            |
+ *
+ * A progressive JPEG keeps every DCT coefficient until its last scan, and interlaced PNGs and GIFs decode
+ * whole: shrink-on-load (which the single resize to the preview keeps for JPEG and WebP) and sharp's
+ * default sequential reads do not help those, so the only bounds are pixels per image and images at once.
+ * One image step at a time with the cache off keeps the worst batch (five GIFs) at 712 MiB in the child
+ * process and at 728 MiB (71% of the 1024 MB function, under the 75% target) in the worker itself, five
+ * records in one invocation on the local stack (`npm run test:reliability -- --only memory`). That keeps
+ * the 100 MP limit, which 48–100 MP phone cameras need. The AI calls of a batch still overlap: they wait
+ * on the network, not on memory.
+ */
+export const worker = {
+  /** Decompression-bomb guard and memory bound: images with more pixels end `too_many_pixels`. */
+  maxInputPixels: 100_000_000,
+  /** Image steps (decode, thumbnails) running at once in one invocation. */
+  imageStepsAtOnce: 1,
+  /**
+   * libvips' operation cache holds decoded pixels between images (a batch of five progressive JPEGs
+   * grew from 451 to 1324 MiB with it on); the worker never decodes the same image twice.
+   */
+  sharpCache: false,
+  /** libvips threads per image: more threads, more pixel buffers in flight. */
+  sharpConcurrency: 1,
+  /** Receives that may process an upload; the one after them only ends it (see queue.maxReceiveCount). */
+  processingAttempts: 3,
+  /** Worst legal batch peak must stay under this share of the function's memory. */
+  maxMemoryShare: 0.75,
+} as const;
+
 /** The analysis queue and its dead-letter queue. */
 export const queue = {
   /** Longer than the consumer's timeout, with room for a retry inside one receive (AWS advises 6×). */
   visibilityTimeoutSeconds: functions.processUpload.timeout * 6,
-  /** Receives before a message moves to the dead-letter queue. */
-  maxReceiveCount: 3,
+  /**
+   * Receives before a message moves to the dead-letter queue: the processing attempts, and one more on
+   * which an image whose worker died or timed out every time is marked `failed` instead of tried again.
+   */
+  maxReceiveCount: worker.processingAttempts + 1,
   retentionSeconds: 4 * 24 * 60 * 60,
   deadLetterRetentionSeconds: 14 * 24 * 60 * 60,
-  /** Event source mapping. */
+  /**
+   * Event source mapping. Five worst legal images one after another take about 4 s of decode on one
+   * core here, well inside the 60 s timeout, and the memory above does not depend on the batch size.
+   */
   batchSize: 5,
   maxBatchingWindowSeconds: 1,
 } as const;

@@ -24,17 +24,23 @@ import {
 } from "./helpers.js";
 
 let server: Server;
-let mode: "valid" | "500" = "valid";
-const seen: Array<{ model: string; imageUrl: string }> = [];
+let mode: "valid" | "500" | "slow" | "huge" = "valid";
+/** How long the "slow" fake takes to answer: longer than any invocation. */
+const SLOW_MS = 120_000;
+const seen: Array<{ model: string; imageUrl: string; maxTokens?: number }> = [];
 let lambda: LambdaClient;
 let original: Record<string, string> = {};
 
 function completion() {
-  const content = JSON.stringify({
-    description: "A test card in warm colours.",
-    tags: ["Test Card", "warm"],
-    text: "PICSTACK",
-  });
+  const content = JSON.stringify(
+    mode === "huge"
+      ? {
+          description: "A very long description. ".repeat(400),
+          tags: Array.from({ length: 50 }, (_, i) => `ai tag ${i}`),
+          text: "TEXT ".repeat(20_000),
+        }
+      : { description: "A test card in warm colours.", tags: ["Test Card", "warm"], text: "PICSTACK" },
+  );
   return {
     id: "chatcmpl-e2e",
     object: "chat.completion",
@@ -45,10 +51,14 @@ function completion() {
   };
 }
 
-async function setWorkerEnvironment(variables: Record<string, string>) {
+async function setWorkerEnvironment(variables: Record<string, string>, timeout?: number) {
   const name = outputs().functions.processUpload;
   await lambda.send(
-    new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: variables } }),
+    new UpdateFunctionConfigurationCommand({
+      FunctionName: name,
+      Environment: { Variables: variables },
+      ...(timeout ? { Timeout: timeout } : {}),
+    }),
   );
   await waitUntilFunctionUpdatedV2(
     { client: lambda, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
@@ -58,14 +68,26 @@ async function setWorkerEnvironment(variables: Record<string, string>) {
 
 beforeAll(async () => {
   server = createServer(async (req, res) => {
+    req.socket.setTimeout(0);
     let body = "";
     for await (const chunk of req) body += chunk;
     const request = JSON.parse(body);
     const image = request.messages?.[0]?.content?.find((p: { type: string }) => p.type === "image_url");
-    seen.push({ model: request.model, imageUrl: image?.image_url?.url ?? "" });
+    seen.push({
+      model: request.model,
+      imageUrl: image?.image_url?.url ?? "",
+      maxTokens: request.max_completion_tokens,
+    });
+    if (mode === "slow") await new Promise((r) => setTimeout(r, SLOW_MS));
     const status = mode === "500" ? 500 : 200;
     res.writeHead(status, { "Content-Type": "application/json" });
-    res.end(JSON.stringify(status === 200 ? completion() : { error: { message: "fake outage" } }));
+    res.end(
+      JSON.stringify(
+        status === 200
+          ? completion()
+          : { error: { message: "Incorrect API key provided: sk-test-***-fake. fake outage" } },
+      ),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
@@ -87,6 +109,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await setWorkerEnvironment(original);
+  // The slow fake may still hold a request open.
+  server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
@@ -143,8 +167,10 @@ describe("openai provider on the local stack", () => {
     expect(failed.analysis).toMatchObject({
       status: "failed",
       provider: "openai",
-      error: { code: "analysis_failed" },
+      error: { code: "analysis_provider_error", message: expect.any(String) },
     });
+    // The provider's text (it quoted the key) stays in the logs.
+    expect(JSON.stringify(failed)).not.toMatch(/sk-|fake outage/);
 
     // Act
     mode = "valid";
@@ -160,5 +186,85 @@ describe("openai provider on the local stack", () => {
       404,
       "image_not_found",
     );
+  });
+
+  it("caps a runaway answer: output tokens asked for, text at 2 KB, AI tags, merged tags at 20", async () => {
+    // Prepare
+    const token = await tokenFor(`ai-huge-${Date.now()}`);
+    const jpeg = await photoJpeg(320, 240);
+    const userTags = Array.from({ length: 15 }, (_, i) => `mine ${i}`);
+    mode = "huge";
+    const created = await api<{
+      image: { id: string };
+      upload: { url: string; headers: Record<string, string> };
+    }>("POST", "/images", {
+      token,
+      body: { filename: "huge.jpg", contentType: "image/jpeg", size: jpeg.byteLength, tags: userTags },
+    });
+    // Act
+    await fetch(created.body.upload.url, { method: "PUT", headers: created.body.upload.headers, body: jpeg });
+    const image = await waitForStatus(token, created.body.image.id, ["ready", "failed"], 90_000);
+    mode = "valid";
+    // Assess
+    const analysis = image.analysis as { status: string; text: string; description: string; tags: string[] };
+    expect(analysis.status).toBe("done");
+    expect(seen.at(-1)?.maxTokens).toBeGreaterThan(0);
+    expect(Buffer.byteLength(analysis.text)).toBeLessThanOrEqual(2048);
+    expect(analysis.description.length).toBeLessThanOrEqual(300);
+    expect(analysis.tags).toHaveLength(10);
+    expect(image.tags).toHaveLength(20);
+    expect((image.tags as string[]).slice(0, 15)).toEqual(userTags);
+  });
+
+  it("ends an analysis that outlives the invocation as analysis_timeout; analyze retries it, once at a time", async () => {
+    // Prepare: a 20 s invocation and a provider that answers after two minutes (each attempt may take
+    // 30 s, with retries: far more than the invocation has).
+    const token = await tokenFor(`ai-slow-${Date.now()}`);
+    const jpeg = await photoJpeg(320, 240);
+    const current = await lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: outputs().functions.processUpload }),
+    );
+    const variables = current.Environment?.Variables ?? {};
+    await setWorkerEnvironment({ ...variables, PICSTACK_OPENAI_TIMEOUT_MS: "30000" }, 20);
+    mode = "slow";
+    try {
+      const created = await api<{
+        image: { id: string };
+        upload: { url: string; headers: Record<string, string> };
+      }>("POST", "/images", {
+        token,
+        body: { filename: "slow.jpg", contentType: "image/jpeg", size: jpeg.byteLength },
+      });
+      const started = Date.now();
+      // Act
+      await fetch(created.body.upload.url, {
+        method: "PUT",
+        headers: created.body.upload.headers,
+        body: jpeg,
+      });
+      const image = await waitForStatus(token, created.body.image.id, ["ready", "failed"], 60_000);
+      // Assess
+      expect(image.status).toBe("ready");
+      expect(image.analysis).toMatchObject({ status: "failed", error: { code: "analysis_timeout" } });
+      expect(Date.now() - started).toBeLessThan(40_000);
+
+      // Act: retry while the provider is still slow, and ask again while that one is pending.
+      const retried = await api("POST", `/images/${created.body.image.id}/analyze`, { token });
+      const repeated = await api("POST", `/images/${created.body.image.id}/analyze`, { token });
+      // Assess
+      expect(retried.status).toBe(202);
+      expectError(repeated, 409, "analysis_pending");
+      mode = "valid";
+      const again = await waitForStatus(token, created.body.image.id, ["ready"], 60_000);
+      expect((again.analysis as { status: string }).status).toMatch(/^(done|failed)$/);
+      expect(await api("POST", `/images/${created.body.image.id}/analyze`, { token })).toMatchObject({
+        status: 202,
+      });
+      const done = await waitForStatus(token, created.body.image.id, ["ready"], 60_000);
+      expect(done.analysis).toMatchObject({ status: "done", tags: ["test card", "warm"] });
+    } finally {
+      mode = "valid";
+      await setWorkerEnvironment(variables, 60);
+    }
   });
 });

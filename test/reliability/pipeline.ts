@@ -18,11 +18,17 @@ export interface FinalImage {
   analysis: { status: string; error?: { code: string } };
 }
 
-export async function upload(ctx: Context, token: string, name: string, data: Buffer): Promise<Uploaded> {
+export async function upload(
+  ctx: Context,
+  token: string,
+  name: string,
+  data: Buffer,
+  contentType = "image/jpeg",
+): Promise<Uploaded> {
   const answer = await ctx.call("POST", "/images", {
     token,
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ filename: name, contentType: "image/jpeg", size: data.length }),
+    body: JSON.stringify({ filename: name, contentType, size: data.length }),
   });
   assert(answer.status === 201, `create ${name}: HTTP ${answer.status} ${answer.text.slice(0, 120)}`);
   const created = answer.json as {

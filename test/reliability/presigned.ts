@@ -1,7 +1,9 @@
 /**
  * Presigned uploads misused: storage must refuse each one, and the image record must stay `pending`
- * with nothing stored under its key.
+ * with nothing stored under its key; a URL used a second time after its image is ready must be refused,
+ * and the image must keep the bytes it was checked with.
  */
+import { createHash } from "node:crypto";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { Context } from "./context.js";
 import { assert, type Report, sleep } from "./harness.js";
@@ -113,5 +115,33 @@ export async function presignedUploads(ctx: Context, report: Report, photo: Buff
     const response = await put(created.upload.url, photo, { ...created.upload.headers });
     assert(response.ok, `HTTP ${response.status}`);
     return `storage ${response.status}`;
+  });
+
+  await report.check(CATEGORY, "used twice: a second PUT after the image is ready", async () => {
+    const created = await create();
+    const first = await put(created.upload.url, photo, { ...created.upload.headers });
+    assert(first.ok, `first PUT: HTTP ${first.status}`);
+    let status = "pending";
+    for (let i = 0; i < 60 && status !== "ready" && status !== "failed"; i++) {
+      await sleep(500);
+      status = ((await ctx.call("GET", `/images/${created.image.id}`, { token })).json as { status: string })
+        .status;
+    }
+    assert(status === "ready", `image is ${status}`);
+    // Other bytes of the same size: a picture the worker never saw.
+    const swapped = Buffer.from(photo);
+    for (let i = 600; i < 700; i++) swapped[i] = (swapped[i] as number) ^ 0xff;
+    const second = await put(created.upload.url, swapped, { ...created.upload.headers });
+    assert(second.status === 412, `second PUT: HTTP ${second.status}`);
+    await sleep(1500); // a stored PUT would have been picked up by now
+    const image = (await ctx.call("GET", `/images/${created.image.id}`, { token })).json as {
+      status: string;
+      urls: { original?: string };
+    };
+    assert(image.status === "ready" && image.urls.original, `image is ${image.status}`);
+    const served = new Uint8Array(await (await fetch(image.urls.original)).arrayBuffer());
+    const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+    assert(sha(served) === sha(photo), "the original no longer has the uploaded bytes");
+    return `storage ${second.status}; image still ready, original has the uploaded SHA-256`;
   });
 }

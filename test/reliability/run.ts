@@ -17,10 +17,20 @@ import { Report } from "./harness.js";
 import { hostileFiles, photo } from "./hostile-files.js";
 import { hostileRequests } from "./hostile-requests.js";
 import { load } from "./load.js";
+import { memory } from "./memory.js";
 import { presignedUploads } from "./presigned.js";
 import { tokens } from "./tokens.js";
 
-const CATEGORIES = ["requests", "tokens", "presigned", "files", "faults", "load", "configuration"] as const;
+const CATEGORIES = [
+  "requests",
+  "tokens",
+  "presigned",
+  "files",
+  "memory",
+  "faults",
+  "load",
+  "configuration",
+] as const;
 
 const { values } = parseArgs({
   options: {
@@ -72,6 +82,7 @@ try {
     await step("tokens", () => tokens(ctx, report));
     await step("presigned", () => presignedUploads(ctx, report, sample));
     await step("files", () => hostileFiles(ctx, report));
+    await step("memory", () => memory(ctx, report));
     await step("faults", () => faults(ctx, report));
     await step("load", () => load(ctx, report));
   }

@@ -26,11 +26,11 @@ import {
   type DetailChanges,
   type ImageAnalysis,
   type ImageRecord,
+  type ImageRef,
   type ImageRepository,
   type ListQuery,
   type PageKey,
   type ProcessedImage,
-  RETRIES_EXHAUSTED,
 } from "@picstack/core";
 import { isConditionFailure } from "./dynamodb-errors.js";
 
@@ -90,7 +90,8 @@ export class DynamoImageRepository implements ImageRepository {
           Update: {
             TableName: this.tableName,
             Key: imageKey(record.id),
-            UpdateExpression: "SET analysis = :analysis, tags = :tags, updatedAt = :now",
+            UpdateExpression:
+              "SET analysis = :analysis, tags = :tags, updatedAt = :now REMOVE analysisLeaseUntil",
             ConditionExpression: "attribute_exists(pk) AND tags = :oldTags",
             ExpressionAttributeValues: {
               ":analysis": analysis,
@@ -115,9 +116,16 @@ export class DynamoImageRepository implements ImageRepository {
           TableName: this.tableName,
           Key: imageKey(record.id),
           UpdateExpression: "SET analysis = :analysis, updatedAt = :now",
-          ConditionExpression: "#status = :ready AND attribute_not_exists(deletedAt)",
+          // Not while one is queued or running: a repeat would pay for the same analysis twice.
+          ConditionExpression:
+            "#status = :ready AND attribute_not_exists(deletedAt) AND analysis.#status <> :pending",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":analysis": analysis, ":now": now, ":ready": "ready" },
+          ExpressionAttributeValues: {
+            ":analysis": analysis,
+            ":now": now,
+            ":ready": "ready",
+            ":pending": "pending",
+          },
         }),
       );
       return { ...record, analysis, updatedAt: now };
@@ -348,7 +356,8 @@ export class DynamoImageRepository implements ImageRepository {
     return result.Item ? toRecord(result.Item) : undefined;
   }
 
-  async claimForProcessing(id: string, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
+  async claimForProcessing(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
+    const { id } = ref;
     try {
       const result = await this.db.send(
         new UpdateCommand({
@@ -358,16 +367,13 @@ export class DynamoImageRepository implements ImageRepository {
           // see retries and redeliveries that did real work.
           UpdateExpression:
             "SET #status = :processing, leaseUntil = :lease, updatedAt = :now, claims = if_not_exists(claims, :zero) + :one REMOVE #error",
-          // Also an image failed by retries running out: a redrive from the dead-letter queue retries it.
+          // A failed image is final: its bytes are gone, so there is nothing to retry.
           ConditionExpression:
-            "attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND leaseUntil < :now)" +
-            " OR (#status = :failed AND #error.code = :retryable))",
+            "attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND leaseUntil < :now))",
           ExpressionAttributeNames: { "#status": "status", "#error": "error" },
           ExpressionAttributeValues: {
             ":processing": "processing",
             ":pending": "pending",
-            ":failed": "failed",
-            ":retryable": RETRIES_EXHAUSTED,
             ":lease": leaseUntil,
             ":now": now,
             ":zero": 0,
@@ -383,11 +389,11 @@ export class DynamoImageRepository implements ImageRepository {
     }
   }
 
-  async markReady(id: string, now: string, result: ProcessedImage): Promise<void> {
+  async markReady(ref: ImageRef, now: string, result: ProcessedImage): Promise<void> {
     // `exif` only when the original had some, as the fake and the API shape expect.
     const exif = result.exif ? ", exif = :x" : "";
-    await this.finish(id, {
-      UpdateExpression: `SET #status = :ready, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t${exif} REMOVE leaseUntil`,
+    await this.finish(ref.id, {
+      UpdateExpression: `SET #status = :ready, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, originalEtag = :etag${exif} REMOVE leaseUntil`,
       ExpressionAttributeNames: { "#status": "status", "#format": "format" },
       ExpressionAttributeValues: {
         ":ready": "ready",
@@ -397,13 +403,14 @@ export class DynamoImageRepository implements ImageRepository {
         ":h": result.height,
         ":f": result.format,
         ":t": result.thumbnails,
+        ":etag": result.originalEtag,
         ...(result.exif ? { ":x": result.exif } : {}),
       },
     });
   }
 
-  async markFailed(id: string, now: string, error: { code: string; message: string }): Promise<void> {
-    await this.finish(id, {
+  async markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void> {
+    await this.finish(ref.id, {
       UpdateExpression: "SET #status = :failed, updatedAt = :now, #error = :e REMOVE leaseUntil",
       ExpressionAttributeNames: { "#status": "status", "#error": "error" },
       ExpressionAttributeValues: {
@@ -413,6 +420,88 @@ export class DynamoImageRepository implements ImageRepository {
         ":e": error,
       },
     });
+  }
+
+  async markAbandoned(
+    ref: ImageRef,
+    now: string,
+    error: { code: string; message: string },
+  ): Promise<boolean> {
+    return this.conditionalUpdate(ref.id, {
+      UpdateExpression: "SET #status = :failed, updatedAt = :now, #error = :e REMOVE leaseUntil",
+      // Only when no live worker owns it: its lease has run out.
+      ConditionExpression: "#status = :processing AND leaseUntil < :now",
+      ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+      ExpressionAttributeValues: {
+        ":failed": "failed",
+        ":processing": "processing",
+        ":now": now,
+        ":e": error,
+      },
+    });
+  }
+
+  async markOriginalReplaced(
+    ref: ImageRef,
+    now: string,
+    originalEtag: string,
+    error: { code: string; message: string },
+  ): Promise<boolean> {
+    return this.conditionalUpdate(ref.id, {
+      UpdateExpression: "SET #status = :failed, updatedAt = :now, #error = :e REMOVE thumbnails",
+      ConditionExpression: "#status = :ready AND originalEtag = :etag",
+      ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+      ExpressionAttributeValues: {
+        ":failed": "failed",
+        ":ready": "ready",
+        ":now": now,
+        ":e": error,
+        ":etag": originalEtag,
+      },
+    });
+  }
+
+  async claimAnalysis(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: imageKey(ref.id),
+          UpdateExpression: "SET analysisLeaseUntil = :lease",
+          ConditionExpression:
+            "#status = :ready AND analysis.#status = :pending AND (attribute_not_exists(analysisLeaseUntil) OR analysisLeaseUntil < :now)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":ready": "ready",
+            ":pending": "pending",
+            ":now": now,
+            ":lease": leaseUntil,
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return result.Attributes ? toRecord(result.Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** An update whose condition decides whether it applies; returns whether it did. */
+  private async conditionalUpdate(
+    id: string,
+    update: Pick<
+      ConstructorParameters<typeof UpdateCommand>[0],
+      "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
+    >,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: imageKey(id), ...update }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   private async finish(

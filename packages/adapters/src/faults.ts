@@ -22,9 +22,16 @@ export interface FaultPlan {
    * read an original of exactly this many bytes, once per original.
    */
   killWorkerOnOriginalBytes?: number;
+  /** Like `killWorkerOnOriginalBytes`, on every read: a file that kills its worker each time. */
+  killWorkerAlwaysOnOriginalBytes?: number;
 }
 
-const KEYS = new Set(["storageReadErrorRate", "dbThrottleRate", "killWorkerOnOriginalBytes"]);
+const KEYS = new Set([
+  "storageReadErrorRate",
+  "dbThrottleRate",
+  "killWorkerOnOriginalBytes",
+  "killWorkerAlwaysOnOriginalBytes",
+]);
 
 export function parseFaultPlan(text: string): FaultPlan {
   const parsed = JSON.parse(text) as Record<string, unknown>;
@@ -96,6 +103,9 @@ export const slowDown = () => new InjectedFault("SlowDown", 503, false);
 
 /** Kills this process the first time an original of `bytes` bytes under `key` is read (see FaultPlan). */
 export function maybeKillWorker(plan: FaultPlan | undefined, key: string, bytes: number): void {
+  if (plan?.killWorkerAlwaysOnOriginalBytes && bytes === plan.killWorkerAlwaysOnOriginalBytes) {
+    process.kill(process.pid, "SIGKILL");
+  }
   if (!plan?.killWorkerOnOriginalBytes || bytes !== plan.killWorkerOnOriginalBytes) return;
   // A marker file survives the kill, so the retried message is processed normally.
   const marker = join(tmpdir(), `picstack-killed-${key.replace(/[^A-Za-z0-9]/g, "_")}`);

@@ -1,5 +1,14 @@
-/** ObjectStore on S3: presigned uploads bound to type and size, presigned downloads, reads and writes. */
-import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+/**
+ * ObjectStore on S3: presigned uploads bound to type, size and a single write, presigned downloads,
+ * reads and writes.
+ */
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ObjectStore, PresignedUpload } from "@picstack/core";
 
@@ -30,18 +39,21 @@ export class S3ObjectStore implements ObjectStore {
       Key: key,
       ContentType: contentType,
       ContentLength: size,
+      // A conditional write: storage refuses it (412) once an object exists under the key, so a URL can
+      // never replace bytes the worker has already checked.
+      IfNoneMatch: "*",
     });
-    // Content-Type and Content-Length are signed headers: storage refuses an upload of another type
-    // or another size under this URL.
+    // Content-Type, Content-Length and If-None-Match are signed headers: storage refuses an upload of
+    // another type or size, or one without the condition, under this URL.
     const url = await getSignedUrl(presigner, command, {
       expiresIn: uploadTtlSeconds,
-      signableHeaders: new Set(["content-type", "content-length"]),
+      signableHeaders: new Set(["content-type", "content-length", "if-none-match"]),
     });
     return {
       method: "PUT",
       url,
       // Browsers set Content-Length from the body themselves; it must equal the declared size.
-      headers: { "Content-Type": contentType },
+      headers: { "Content-Type": contentType, "If-None-Match": "*" },
       expiresAt: new Date(Date.now() + uploadTtlSeconds * 1000).toISOString(),
     };
   }
@@ -54,11 +66,29 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async getBytes(key: string): Promise<Uint8Array> {
+    return (await this.read(key)).bytes;
+  }
+
+  async read(key: string): Promise<{ bytes: Uint8Array; etag: string }> {
     const result = await this.options.s3.send(
       new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
     );
     if (!result.Body) throw new Error(`Object ${key} has no body`);
-    return result.Body.transformToByteArray();
+    if (!result.ETag) throw new Error(`Object ${key} has no ETag`);
+    return { bytes: await result.Body.transformToByteArray(), etag: result.ETag };
+  }
+
+  async head(key: string): Promise<{ etag: string; size: number } | undefined> {
+    try {
+      const result = await this.options.s3.send(
+        new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }),
+      );
+      return { etag: result.ETag ?? "", size: result.ContentLength ?? 0 };
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if ((error as Error).name === "NotFound" || status === 404) return undefined;
+      throw error;
+    }
   }
 
   async put(key: string, body: Uint8Array, contentType: string): Promise<void> {

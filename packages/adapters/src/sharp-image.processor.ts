@@ -28,6 +28,20 @@ export const DEFAULT_SHARP_OPTIONS: SharpProcessorOptions = {
   webpEffort: 2,
 };
 
+/** Process-wide libvips settings; see `configureSharp`. */
+export interface SharpRuntimeSettings {
+  /** libvips operation cache; `false` keeps no decoded pixels between images. */
+  cache?: false | { memory: number; files: number; items: number };
+  /** libvips worker threads per image. */
+  concurrency?: number;
+}
+
+/** Applies process-wide libvips settings (call once at cold start). */
+export function configureSharp(settings: SharpRuntimeSettings): void {
+  if (settings.cache !== undefined) sharp.cache(settings.cache);
+  if (settings.concurrency !== undefined) sharp.concurrency(settings.concurrency);
+}
+
 function rejection(error: unknown): ImageRejectedError {
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message)) {

@@ -45,7 +45,9 @@ beforeAll(async () => {
     if (mode === "429-then-valid" && requests.length === 1) {
       return reply(429, { error: { message: "slow down" } }, { "retry-after-ms": "10" });
     }
-    if (mode === "500") return reply(500, { error: { message: "boom" } });
+    if (mode === "500") {
+      return reply(500, { error: { message: "Incorrect API key provided: sk-test-***-key. boom" } });
+    }
     if (mode === "slow") return setTimeout(() => reply(200, completion(good)), 1500);
     if (mode === "malformed") return reply(200, completion("{ this is not json"));
     return reply(200, completion(good));
@@ -124,15 +126,64 @@ describe("OpenAiAnalysisProvider", () => {
     expect(requests).toHaveLength(2);
   });
 
-  it("times out a slow server", async () => {
+  it("times out a slow server as a timeout failure", async () => {
     mode = "slow";
-    await expect(provider({ timeoutMs: 200, maxRetries: 0 }).analyze(preview, features)).rejects.toThrow(
-      /timed out/i,
-    );
+    await expect(
+      provider({ timeoutMs: 200, maxRetries: 0 }).analyze(preview, features),
+    ).rejects.toMatchObject({
+      name: "AnalysisFailure",
+      kind: "timeout",
+    });
   });
 
-  it("refuses an answer that is not the schema's JSON", async () => {
+  it("ends every attempt and retry by the caller's deadline", async () => {
+    // Prepare: each attempt could take 5 s and there are four of them; the deadline leaves 800 ms.
+    mode = "slow";
+    const started = Date.now();
+    // Act
+    const result = provider({ timeoutMs: 5000, maxRetries: 3 }).analyze(preview, features, {
+      deadline: started + 800,
+    });
+    // Assess
+    await expect(result).rejects.toMatchObject({ kind: "timeout" });
+    expect(Date.now() - started).toBeLessThan(1400);
+  });
+
+  it("starts no attempt when the deadline has passed", async () => {
+    await expect(provider().analyze(preview, features, { deadline: Date.now() - 1 })).rejects.toMatchObject({
+      kind: "timeout",
+    });
+    expect(requests).toHaveLength(0);
+  });
+
+  it("stops when the caller's signal aborts", async () => {
+    mode = "slow";
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    await expect(provider().analyze(preview, features, { signal: controller.signal })).rejects.toMatchObject({
+      kind: "timeout",
+    });
+  });
+
+  it("caps the answer's length with max_completion_tokens", async () => {
+    await provider().analyze(preview, features);
+    expect(requests[0]?.body.max_completion_tokens).toBe(600);
+  });
+
+  it("reports a provider error without the provider's text, which can quote the key", async () => {
+    mode = "500";
+    const error = (await provider({ maxRetries: 0 })
+      .analyze(preview, features)
+      .catch((e: unknown) => e)) as Error & { kind: string };
+    expect(error.kind).toBe("provider_error");
+    expect(error.message).not.toMatch(/sk-|boom/);
+  });
+
+  it("refuses an answer that is not the schema's JSON as invalid output", async () => {
     mode = "malformed";
-    await expect(provider().analyze(preview, features)).rejects.toThrow(/did not match the analysis schema/);
+    await expect(provider().analyze(preview, features)).rejects.toMatchObject({
+      kind: "invalid_output",
+      message: expect.stringMatching(/did not match the analysis schema/),
+    });
   });
 });

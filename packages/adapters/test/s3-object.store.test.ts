@@ -42,16 +42,18 @@ afterEach(() => {
 });
 
 describe("S3ObjectStore.presignUpload", () => {
-  it("signs Content-Type and Content-Length, so storage refuses another type or size", async () => {
+  it("signs Content-Type, Content-Length and If-None-Match, so storage refuses another type or size, or a second write", async () => {
     // Act
     const upload = await store().presignUpload(KEY, "image/jpeg", 12345);
     // Assess
     const url = new URL(upload.url);
-    expect(signedHeaders(url)).toEqual(expect.arrayContaining(["content-length", "content-type", "host"]));
+    expect(signedHeaders(url)).toEqual(
+      expect.arrayContaining(["content-length", "content-type", "host", "if-none-match"]),
+    );
     expect(url.searchParams.get("X-Amz-Algorithm")).toBe("AWS4-HMAC-SHA256");
     expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
     expect(upload.method).toBe("PUT");
-    expect(upload.headers).toEqual({ "Content-Type": "image/jpeg" });
+    expect(upload.headers).toEqual({ "Content-Type": "image/jpeg", "If-None-Match": "*" });
   });
 
   it("signs different URLs for different declared sizes and types", async () => {

@@ -52,6 +52,10 @@ export interface ImageRecord {
   error?: { code: string; message: string };
   /** How many times a worker claimed the image to process it (set by the repository). */
   claims?: number;
+  /** The ETag of the original the worker checked; set when the image becomes `ready`. */
+  originalEtag?: string;
+  /** While an analysis runs: until when its worker owns it (ISO-8601). */
+  analysisLeaseUntil?: string;
   /** While `processing`: until when the current worker owns the image (ISO-8601). */
   leaseUntil?: string;
   /** Set by a soft delete; the image is purged after the retention period. */

@@ -159,15 +159,32 @@ export class ImageNotReadyError extends DomainError {
   }
 }
 
-/** Marks the analysis pending and queues it; the worker runs it and stores the result. */
+export class AnalysisPendingError extends DomainError {
+  readonly code = "analysis_pending";
+  constructor() {
+    super("An analysis of this image is already queued or running; poll the image for its result");
+  }
+}
+
+/**
+ * Marks the analysis pending and queues it; the worker runs it and stores the result. Refused while an
+ * analysis is pending, so repeated requests never queue repeated paid calls.
+ */
 export async function requestImageAnalysis(
   deps: ManageDeps & { analysisQueue: AnalysisQueue },
   userId: string,
   id: string,
 ): Promise<Image> {
   const record = await getOwnedImage(deps.images, userId, id);
+  if (record.status !== "ready") throw new ImageNotReadyError();
+  if (record.analysis.status === "pending") throw new AnalysisPendingError();
   const pending = await deps.images.requestAnalysis(record, deps.clock.now().toISOString());
-  if (!pending) throw new ImageNotReadyError();
+  if (!pending) {
+    // Lost a race: another request queued it, or the image changed meanwhile.
+    const current = await getOwnedImage(deps.images, userId, id);
+    if (current.status === "ready" && current.analysis.status === "pending") throw new AnalysisPendingError();
+    throw new ImageNotReadyError();
+  }
   await deps.analysisQueue.requestAnalysis(id);
   return toImage(pending, await presignImageUrls(deps.objects, pending));
 }

@@ -1,6 +1,9 @@
 /** The interfaces the domain needs from the outside world. Adapters live in @picstack/adapters. */
 import type { ExifSummary, ImageAnalysis, ImageRecord, StoredThumbnail } from "./image.js";
 
+/** What identifies an image's record and its index entries. */
+export type ImageRef = Pick<ImageRecord, "id" | "userId" | "createdAt">;
+
 export interface ImageRepository {
   /** Stores a new record; fails if the id exists. */
   create(record: ImageRecord): Promise<void>;
@@ -9,16 +12,39 @@ export interface ImageRepository {
    * Moves an image to `processing` and leases it until `leaseUntil`, if it is `pending` or its previous
    * lease has run out. Returns the record, or `undefined` when another worker owns it or it is final.
    */
-  claimForProcessing(id: string, now: string, leaseUntil: string): Promise<ImageRecord | undefined>;
+  claimForProcessing(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined>;
   /** Final states; conditional on the image still being `processing`. */
-  markReady(id: string, now: string, result: ProcessedImage): Promise<void>;
-  markFailed(id: string, now: string, error: { code: string; message: string }): Promise<void>;
+  markReady(ref: ImageRef, now: string, result: ProcessedImage): Promise<void>;
+  markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void>;
+  /**
+   * Fails an image whose worker never finished: conditional on it being `processing` with its lease run
+   * out (no live worker owns it). Returns whether it was marked.
+   */
+  markAbandoned(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<boolean>;
+  /**
+   * Fails a `ready` image whose original is no longer the one that was checked, and drops its thumbnails
+   * from the record; conditional on it still being ready with `originalEtag`. Returns whether it was marked.
+   */
+  markOriginalReplaced(
+    ref: ImageRef,
+    now: string,
+    originalEtag: string,
+    error: { code: string; message: string },
+  ): Promise<boolean>;
+  /**
+   * Takes the analysis of a ready image whose analysis is `pending` and that no live worker is analysing
+   * (no analysis lease, or one that has run out). Returns the record, or `undefined`.
+   */
+  claimAnalysis(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined>;
   /**
    * Stores an analysis and the image's tags with it (AI tags joined); conditional on the tags still
    * being `record.tags`, so a concurrent user edit is not lost (ConflictError instead).
    */
   saveAnalysis(record: ImageRecord, now: string, analysis: ImageAnalysis, tags: string[]): Promise<void>;
-  /** Marks a ready image's analysis `pending` again; `undefined` when the image is not ready. */
+  /**
+   * Marks a ready image's analysis `pending` again; `undefined` when the image is not ready or its
+   * analysis is already pending (queued or running).
+   */
   requestAnalysis(record: ImageRecord, now: string): Promise<ImageRecord | undefined>;
   /** A page of a user's visible images, newest or oldest first. */
   list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }>;
@@ -60,6 +86,8 @@ export interface ProcessedImage {
   format: string;
   exif?: ExifSummary;
   thumbnails: { thumb: StoredThumbnail; preview: StoredThumbnail };
+  /** The ETag of the original bytes that were checked and thumbnailed. */
+  originalEtag: string;
 }
 
 export interface PresignedUpload {
@@ -74,6 +102,10 @@ export interface ObjectStore {
   presignUpload(key: string, contentType: string, size: number): Promise<PresignedUpload>;
   presignDownload(key: string): Promise<string>;
   getBytes(key: string): Promise<Uint8Array>;
+  /** The bytes and the ETag of the version read. */
+  read(key: string): Promise<{ bytes: Uint8Array; etag: string }>;
+  /** The ETag and size of what is stored under `key` now, or `undefined` when nothing is. */
+  head(key: string): Promise<{ etag: string; size: number } | undefined>;
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
   delete(keys: string[]): Promise<void>;
 }

@@ -60,7 +60,7 @@ describe("analysis", () => {
       name: "openai",
       model: "test-model",
       analyze: async () => {
-        throw new Error("upstream answered 500");
+        throw new Error("upstream answered 500: Incorrect API key provided: sk-abc***xyz");
       },
     };
     const record = await readyImage(failing);
@@ -70,8 +70,10 @@ describe("analysis", () => {
       status: "failed",
       provider: "openai",
       model: "test-model",
-      error: { code: "analysis_failed", message: "upstream answered 500" },
+      error: { code: "analysis_provider_error", message: expect.any(String) },
     });
+    expect(JSON.stringify(record)).not.toContain("sk-");
+    expect(JSON.stringify(record)).not.toContain("upstream");
     expect(record.tags).toEqual(["mine"]);
   });
 

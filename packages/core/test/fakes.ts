@@ -1,10 +1,12 @@
 /** In-memory implementations of the core's ports, with the same conditional semantics as the adapters. */
+import { createHash } from "node:crypto";
 import {
   type Clock,
   ConflictError,
   type DetailChanges,
   type ImageAnalysis,
   type ImageRecord,
+  type ImageRef,
   type ImageRepository,
   type ListQuery,
   type ObjectStore,
@@ -26,27 +28,64 @@ export class InMemoryImageRepository implements ImageRepository {
     return record ? structuredClone(record) : undefined;
   }
 
-  async claimForProcessing(id: string, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
-    const record = this.records.get(id);
+  async claimForProcessing(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
+    const record = this.records.get(ref.id);
     if (!record) return undefined;
     const expired = record.status === "processing" && (record.leaseUntil ?? "") < now;
-    const retryable = record.status === "failed" && record.error?.code === "retries_exhausted";
-    if (record.status !== "pending" && !expired && !retryable) return undefined;
-    Object.assign(record, { status: "processing", leaseUntil, updatedAt: now });
+    if (record.status !== "pending" && !expired) return undefined;
+    Object.assign(record, {
+      status: "processing",
+      leaseUntil,
+      updatedAt: now,
+      claims: (record.claims ?? 0) + 1,
+    });
     delete record.error;
     return structuredClone(record);
   }
 
-  async markReady(id: string, now: string, result: ProcessedImage): Promise<void> {
-    const record = this.processing(id);
-    Object.assign(record, { ...result, status: "ready", updatedAt: now });
+  async markReady(ref: ImageRef, now: string, result: ProcessedImage): Promise<void> {
+    const record = this.processing(ref.id);
+    Object.assign(record, { ...structuredClone(result), status: "ready", updatedAt: now });
     delete record.leaseUntil;
   }
 
-  async markFailed(id: string, now: string, error: { code: string; message: string }): Promise<void> {
-    const record = this.processing(id);
+  async markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void> {
+    const record = this.processing(ref.id);
     Object.assign(record, { status: "failed", updatedAt: now, error });
     delete record.leaseUntil;
+  }
+
+  async markAbandoned(
+    ref: ImageRef,
+    now: string,
+    error: { code: string; message: string },
+  ): Promise<boolean> {
+    const record = this.records.get(ref.id);
+    if (record?.status !== "processing" || (record.leaseUntil ?? "") >= now) return false;
+    Object.assign(record, { status: "failed", updatedAt: now, error });
+    delete record.leaseUntil;
+    return true;
+  }
+
+  async markOriginalReplaced(
+    ref: ImageRef,
+    now: string,
+    originalEtag: string,
+    error: { code: string; message: string },
+  ): Promise<boolean> {
+    const record = this.records.get(ref.id);
+    if (record?.status !== "ready" || record.originalEtag !== originalEtag) return false;
+    Object.assign(record, { status: "failed", updatedAt: now, error });
+    delete record.thumbnails;
+    return true;
+  }
+
+  async claimAnalysis(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
+    const record = this.records.get(ref.id);
+    if (record?.status !== "ready" || record.analysis.status !== "pending") return undefined;
+    if (record.analysisLeaseUntil && record.analysisLeaseUntil >= now) return undefined;
+    record.analysisLeaseUntil = leaseUntil;
+    return structuredClone(record);
   }
 
   async saveAnalysis(
@@ -59,11 +98,13 @@ export class InMemoryImageRepository implements ImageRepository {
     if (!stored || JSON.stringify(stored.tags) !== JSON.stringify(record.tags))
       throw new ConflictError("tags changed");
     Object.assign(stored, { analysis: structuredClone(analysis), tags: [...tags], updatedAt: now });
+    delete stored.analysisLeaseUntil;
   }
 
   async requestAnalysis(record: ImageRecord, now: string): Promise<ImageRecord | undefined> {
     const stored = this.records.get(record.id);
-    if (stored?.status !== "ready" || stored.deletedAt) return undefined;
+    if (stored?.status !== "ready" || stored.deletedAt || stored.analysis.status === "pending")
+      return undefined;
     stored.analysis = { ...stored.analysis, status: "pending" };
     stored.updatedAt = now;
     return structuredClone(stored);
@@ -147,15 +188,25 @@ export class InMemoryObjectStore implements ObjectStore {
   }
 
   async getBytes(key: string): Promise<Uint8Array> {
+    return (await this.read(key)).bytes;
+  }
+
+  async read(key: string): Promise<{ bytes: Uint8Array; etag: string }> {
     if (this.failReads > 0) {
       this.failReads--;
       throw new Error("storage unavailable");
     }
     const object = this.objects.get(key);
     if (!object) throw new Error(`no object ${key}`);
-    return object.body;
+    return { bytes: object.body, etag: etagOf(object.body) };
   }
 
+  async head(key: string): Promise<{ etag: string; size: number } | undefined> {
+    const object = this.objects.get(key);
+    return object ? { etag: etagOf(object.body), size: object.body.byteLength } : undefined;
+  }
+
+  /** Stores like a PUT through a presigned URL on storage that ignores `If-None-Match`: it overwrites. */
   async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
     this.objects.set(key, { body, contentType });
   }
@@ -163,6 +214,11 @@ export class InMemoryObjectStore implements ObjectStore {
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) this.objects.delete(key);
   }
+}
+
+/** Like S3's ETag of a single-part upload: the MD5 of the bytes, quoted. */
+function etagOf(body: Uint8Array): string {
+  return `"${createHash("md5").update(body).digest("hex")}"`;
 }
 
 export function fixedClock(iso = "2026-03-04T05:06:07.000Z"): Clock & { advance(seconds: number): void } {

@@ -70,12 +70,12 @@ export const objectStore = once<ObjectStore>(() => {
     uploadTtlSeconds: c.uploadTtlSeconds,
     downloadTtlSeconds: c.downloadTtlSeconds,
   });
-  if (c.faults?.killWorkerOnOriginalBytes) {
-    const read = store.getBytes.bind(store);
-    store.getBytes = async (key) => {
-      const bytes = await read(key);
-      maybeKillWorker(c.faults, key, bytes.byteLength);
-      return bytes;
+  if (c.faults?.killWorkerOnOriginalBytes || c.faults?.killWorkerAlwaysOnOriginalBytes) {
+    const read = store.read.bind(store);
+    store.read = async (key) => {
+      const result = await read(key);
+      maybeKillWorker(c.faults, key, result.bytes.byteLength);
+      return result;
     };
   }
   return store;

@@ -2,6 +2,7 @@
 
 import { AuthUnavailableError } from "@picstack/adapters";
 import {
+  AnalysisPendingError,
   ConflictError,
   ImageNotDeletedError,
   ImageNotFoundError,
@@ -27,6 +28,7 @@ describe("toHttpError: domain errors", () => {
     ["ConflictError", new ConflictError("lost a race"), 409, "conflict"],
     ["ImageNotDeletedError", new ImageNotDeletedError(), 409, "image_not_deleted"],
     ["ImageNotReadyError", new ImageNotReadyError(), 409, "image_not_ready"],
+    ["AnalysisPendingError", new AnalysisPendingError(), 409, "analysis_pending"],
     ["RestoreWindowClosedError", new RestoreWindowClosedError("too late"), 409, "restore_window_closed"],
     ["PayloadTooLargeError", new PayloadTooLargeError("too big"), 413, "payload_too_large"],
     ["UnsupportedMediaTypeError", new UnsupportedMediaTypeError("svg"), 415, "unsupported_media_type"],

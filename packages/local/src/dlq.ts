@@ -1,6 +1,7 @@
 /**
  * The analysis dead-letter queue: list what is in it, and move it back to the analysis queue (a redrive)
- * once the cause is fixed. Images failed with `retries_exhausted` are processed again on redrive.
+ * once the cause is fixed. An image failed with `retries_exhausted` is final (its bytes are removed), so a
+ * redrive of its message only checks that nothing was left behind; its owner uploads the file again.
  */
 import {
   DeleteMessageBatchCommand,

@@ -10,6 +10,7 @@ export type ApiErrorCode =
   | "conflict"
   | "image_not_deleted"
   | "image_not_ready"
+  | "analysis_pending"
   | "restore_window_closed"
   | "payload_too_large"
   | "unsupported_media_type"

@@ -1,6 +1,7 @@
 /** HTTP errors and the one table that maps domain errors to status codes. */
 import { AuthUnavailableError } from "@picstack/adapters";
 import {
+  AnalysisPendingError,
   ConflictError,
   DomainError,
   ImageNotDeletedError,
@@ -36,6 +37,7 @@ const STATUS_BY_DOMAIN_ERROR: ReadonlyArray<[new (...args: never[]) => DomainErr
   [ConflictError, 409],
   [ImageNotDeletedError, 409],
   [ImageNotReadyError, 409],
+  [AnalysisPendingError, 409],
   [RestoreWindowClosedError, 409],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
