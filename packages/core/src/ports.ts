@@ -1,6 +1,9 @@
 /** The interfaces the domain needs from the outside world. Adapters live in @picstack/adapters. */
 import type { ExifSummary, ImageAnalysis, ImageRecord, StoredThumbnail } from "./image.js";
 
+/** What names an image in storage: its id, and the owner and creation time its index keys are built from. */
+export type ImageRef = Pick<ImageRecord, "id" | "userId" | "createdAt">;
+
 export interface ImageRepository {
   /** Stores a new record; fails if the id exists. */
   create(record: ImageRecord): Promise<void>;
@@ -9,10 +12,10 @@ export interface ImageRepository {
    * Moves an image to `processing` and leases it until `leaseUntil`, if it is `pending` or its previous
    * lease has run out. Returns the record, or `undefined` when another worker owns it or it is final.
    */
-  claimForProcessing(id: string, now: string, leaseUntil: string): Promise<ImageRecord | undefined>;
+  claimForProcessing(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined>;
   /** Final states; conditional on the image still being `processing`. */
-  markReady(id: string, now: string, result: ProcessedImage): Promise<void>;
-  markFailed(id: string, now: string, error: { code: string; message: string }): Promise<void>;
+  markReady(ref: ImageRef, now: string, result: ProcessedImage): Promise<void>;
+  markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void>;
   /**
    * Stores an analysis and the image's tags with it (AI tags joined); conditional on the tags still
    * being `record.tags`, so a concurrent user edit is not lost (ConflictError instead).
@@ -20,8 +23,11 @@ export interface ImageRepository {
   saveAnalysis(record: ImageRecord, now: string, analysis: ImageAnalysis, tags: string[]): Promise<void>;
   /** Marks a ready image's analysis `pending` again; `undefined` when the image is not ready. */
   requestAnalysis(record: ImageRecord, now: string): Promise<ImageRecord | undefined>;
-  /** A page of a user's visible images, newest or oldest first. */
-  list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }>;
+  /**
+   * A page of a user's visible images, newest or oldest first. The work per call is bounded: a page may
+   * hold fewer than `limit` items (even none) and still have a `next` key.
+   */
+  list(query: ListQuery): Promise<ListPage>;
   /** Changes note and/or tags of a visible image; keeps the tag index in step. */
   updateDetails(record: ImageRecord, now: string, changes: DetailChanges): Promise<ImageRecord>;
   /** Hides a visible image at once; conditional on it not being deleted already. */
@@ -30,12 +36,28 @@ export interface ImageRepository {
   restore(record: ImageRecord, now: string): Promise<ImageRecord>;
   /** Deleted images whose `deletedAt` is before `before`, oldest first. */
   listDeletedBefore(before: string, limit: number): Promise<ImageRecord[]>;
-  /** Removes a deleted image's record for good; conditional on it still being deleted. */
+  /** Removes a deleted image for good (its record and every item kept for it); conditional on it still being deleted. */
   purge(record: ImageRecord): Promise<void>;
 }
 
 /** Where a page ended, as the repository understands it; the API signs it into an opaque cursor. */
 export type PageKey = Record<string, string>;
+
+export interface ListPage {
+  items: ImageRecord[];
+  next?: PageKey;
+  /** What the page cost, for logs and tests. */
+  stats?: ListStats;
+}
+
+export interface ListStats {
+  /** Requests sent to the store. */
+  calls: number;
+  /** Items read: index entries and the records fetched for them. */
+  itemsRead: number;
+  /** Entries skipped because they belonged to another user (never expected; logged when not zero). */
+  foreign: number;
+}
 
 export interface ListQuery {
   userId: string;

@@ -40,7 +40,7 @@ export async function processUpload(
 
   const now = deps.clock.now();
   const leaseUntil = new Date(now.getTime() + deps.leaseSeconds * 1000).toISOString();
-  const record = await deps.images.claimForProcessing(id, now.toISOString(), leaseUntil);
+  const record = await deps.images.claimForProcessing(existing, now.toISOString(), leaseUntil);
   if (!record) return { outcome: "skipped", reason: "already_claimed", key: upload.key };
 
   try {
@@ -86,7 +86,7 @@ export async function processUpload(
         preview: { key: keys.preview, width: rendered.preview.width, height: rendered.preview.height },
       },
     };
-    await deps.images.markReady(record.id, deps.clock.now().toISOString(), result);
+    await deps.images.markReady(record, deps.clock.now().toISOString(), result);
     // The image is ready now whatever the analysis does; a provider failure only marks the analysis.
     await analyzeImage(deps, { ...record, ...result, status: "ready" }, rendered.preview.data, {
       width: info.width,
@@ -100,7 +100,7 @@ export async function processUpload(
   } catch (error) {
     if (!(error instanceof ImageRejectedError)) throw error;
     await deps.objects.delete([record.originalKey]);
-    await deps.images.markFailed(record.id, deps.clock.now().toISOString(), {
+    await deps.images.markFailed(record, deps.clock.now().toISOString(), {
       code: error.code,
       message: error.message,
     });
@@ -144,8 +144,10 @@ export async function failExhaustedUpload(
 ): Promise<boolean> {
   const id = imageIdFromOriginalKey(key);
   if (!id) return false;
+  const record = await deps.images.get(id);
+  if (!record) return false;
   try {
-    await deps.images.markFailed(id, deps.clock.now().toISOString(), {
+    await deps.images.markFailed(record, deps.clock.now().toISOString(), {
       code: RETRIES_EXHAUSTED,
       message: `Processing failed repeatedly (${reason.slice(0, 200)}); it can be retried from the dead-letter queue`,
     });

@@ -5,10 +5,11 @@ import {
   type DetailChanges,
   type ImageAnalysis,
   type ImageRecord,
+  type ImageRef,
   type ImageRepository,
+  type ListPage,
   type ListQuery,
   type ObjectStore,
-  type PageKey,
   type PresignedUpload,
   type ProcessedImage,
 } from "../src/index.js";
@@ -26,8 +27,8 @@ export class InMemoryImageRepository implements ImageRepository {
     return record ? structuredClone(record) : undefined;
   }
 
-  async claimForProcessing(id: string, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
-    const record = this.records.get(id);
+  async claimForProcessing(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
+    const record = this.records.get(ref.id);
     if (!record) return undefined;
     const expired = record.status === "processing" && (record.leaseUntil ?? "") < now;
     const retryable = record.status === "failed" && record.error?.code === "retries_exhausted";
@@ -37,14 +38,14 @@ export class InMemoryImageRepository implements ImageRepository {
     return structuredClone(record);
   }
 
-  async markReady(id: string, now: string, result: ProcessedImage): Promise<void> {
-    const record = this.processing(id);
+  async markReady(ref: ImageRef, now: string, result: ProcessedImage): Promise<void> {
+    const record = this.processing(ref.id);
     Object.assign(record, { ...result, status: "ready", updatedAt: now });
     delete record.leaseUntil;
   }
 
-  async markFailed(id: string, now: string, error: { code: string; message: string }): Promise<void> {
-    const record = this.processing(id);
+  async markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void> {
+    const record = this.processing(ref.id);
     Object.assign(record, { status: "failed", updatedAt: now, error });
     delete record.leaseUntil;
   }
@@ -69,7 +70,7 @@ export class InMemoryImageRepository implements ImageRepository {
     return structuredClone(stored);
   }
 
-  async list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }> {
+  async list(query: ListQuery): Promise<ListPage> {
     const sortKey = (r: ImageRecord) => `${r.createdAt}#${r.id}`;
     let all = [...this.records.values()]
       .filter((r) => r.userId === query.userId && !r.deletedAt)

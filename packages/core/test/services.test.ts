@@ -8,6 +8,7 @@ import {
   failExhaustedUpload,
   getImage,
   ImageNotFoundError,
+  type ImageRecord,
   type ProcessUploadDeps,
   processUpload,
   purgeDeleted,
@@ -151,7 +152,7 @@ describe("processUpload", () => {
   it("lets a redelivery take over an image whose worker's lease ran out", async () => {
     const { id, key } = await uploaded(await jpeg(64, 48));
     await images.claimForProcessing(
-      id,
+      (await images.get(id)) as ImageRecord,
       clock.now().toISOString(),
       new Date(clock.now().getTime() + 60_000).toISOString(),
     );

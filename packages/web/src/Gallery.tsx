@@ -56,6 +56,9 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
 
   const [items, setItems] = useState<Image[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
+  // A page may come back empty with a cursor (the API bounds each request's reads): then the next one is
+  // fetched at once, since no new grid row would scroll the sentinel into view.
+  const [emptyPage, setEmptyPage] = useState(false);
   const [loading, setLoading] = useState(false);
   const [loaded, setLoaded] = useState(false);
   const [filters, setFilters] = useState<Filters>({});
@@ -114,6 +117,7 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
         remember(page.items);
         setItems(page.items);
         setNextCursor(page.nextCursor);
+        setEmptyPage(page.items.length === 0);
         setLoaded(true);
       })
       .catch(fail)
@@ -131,10 +135,15 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
         remember(page.items);
         setItems((current) => [...current, ...page.items.filter((i) => !current.some((c) => c.id === i.id))]);
         setNextCursor(page.nextCursor);
+        setEmptyPage(page.items.length === 0);
       })
       .catch(fail)
       .finally(() => setLoading(false));
   }, [client, query, nextCursor, loading, fail, remember]);
+
+  useEffect(() => {
+    if (emptyPage && nextCursor && !loading) loadMore();
+  }, [emptyPage, nextCursor, loading, loadMore]);
 
   // Infinite scroll: load the next page when the end of the grid comes into view.
   const sentinel = useRef<HTMLDivElement>(null);
@@ -410,7 +419,7 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
         </div>
       </form>
 
-      {loaded && items.length === 0 && !loading && (
+      {loaded && items.length === 0 && !loading && !nextCursor && (
         <p className="empty">
           {Object.values(filters).some(Boolean)
             ? "No images match these filters."
