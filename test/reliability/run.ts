@@ -18,9 +18,19 @@ import { hostileFiles, photo } from "./hostile-files.js";
 import { hostileRequests } from "./hostile-requests.js";
 import { load } from "./load.js";
 import { presignedUploads } from "./presigned.js";
+import { scale } from "./scale.js";
 import { tokens } from "./tokens.js";
 
-const CATEGORIES = ["requests", "tokens", "presigned", "files", "faults", "load", "configuration"] as const;
+const CATEGORIES = [
+  "requests",
+  "tokens",
+  "presigned",
+  "files",
+  "faults",
+  "load",
+  "scale",
+  "configuration",
+] as const;
 
 const { values } = parseArgs({
   options: {
@@ -74,6 +84,7 @@ try {
     await step("files", () => hostileFiles(ctx, report));
     await step("faults", () => faults(ctx, report));
     await step("load", () => load(ctx, report));
+    await step("scale", () => scale(ctx, report));
   }
   await step("configuration", () => configuration(report));
 } catch (error) {

@@ -377,7 +377,11 @@ const indexSchema = (IndexName: string, index: { partitionKey: string; sortKey: 
  * table from an earlier version gets the new index (one per UpdateTable, as DynamoDB allows) and its
  * records the keys for it.
  */
-async function ensureTable(dynamo: DynamoDBClient, name: string, log: (m: string) => void): Promise<void> {
+export async function ensureTable(
+  dynamo: DynamoDBClient,
+  name: string,
+  log: (m: string) => void,
+): Promise<void> {
   const indexes = Object.entries(tableSpec.indexes);
   let existing: Awaited<ReturnType<typeof describeTable>> | undefined;
   try {
