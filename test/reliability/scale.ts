@@ -163,19 +163,14 @@ async function listReads(ctx: Context, userId: string): Promise<ListRead[]> {
     const page = await logs.send(
       new FilterLogEventsCommand({
         logGroupName: `/aws/lambda/${ctx.outputs.functions.listImages}`,
-        filterPattern: `"list read" "${userId}"`,
+        filterPattern: '"list read"',
         nextToken,
       }),
     );
-    for (const event of page.events ?? []) {
-      const message = event.message ?? "";
-      const start = message.indexOf("{");
-      if (start === -1) continue;
-      const entry = JSON.parse(message.slice(start)) as {
-        message?: string;
-        userId?: string;
-        list?: ListRead;
-      };
+    for (const line of (page.events ?? []).flatMap((e) => (e.message ?? "").split("\n"))) {
+      const start = line.indexOf("{");
+      if (start === -1 || !line.includes('"list read"')) continue;
+      const entry = JSON.parse(line.slice(start)) as { message?: string; userId?: string; list?: ListRead };
       if (entry.message === "list read" && entry.userId === userId && entry.list) reads.push(entry.list);
     }
     nextToken = page.nextToken;
