@@ -6,7 +6,7 @@
  *
  *   npm run bench [-- --only thumbnails,e2e,api,list,coldStart,cost] [--quick]
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -156,7 +156,29 @@ if (only.has("cost")) {
 results.wallSeconds = round((Date.now() - started) / 1000, 0);
 const out = join(repoRoot, "bench/results/latest.json");
 await mkdir(join(repoRoot, "bench/results"), { recursive: true });
-await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+// A run of some sections keeps the others' last results, marked with the run they came from.
+const previous = values.only ? await readPrevious(out) : undefined;
+const kept: Record<string, unknown> = {};
+if (previous) {
+  const keys = ["thumbnails", "e2e", "api", "list", "coldStart", "costPer1000"] as const;
+  for (const key of keys) {
+    if (results[key] === undefined && previous[key] !== undefined) kept[key] = previous[key];
+  }
+  if (Object.keys(kept).length > 0) {
+    results.machine.keptFromEarlierRun = { date: previous.machine?.date, sections: Object.keys(kept) };
+  }
+}
+await writeFile(out, `${JSON.stringify({ ...kept, ...results }, null, 2)}\n`);
+
+async function readPrevious(
+  path: string,
+): Promise<(Partial<Results> & { machine?: { date?: string } }) | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
 process.stdout.write(`${report(results)}\n`);
 
 function mark(ok: boolean): string {

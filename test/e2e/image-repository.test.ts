@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoImageRepository, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
-import { ConflictError, type ImageRecord, type ListQuery } from "@picstack/core";
+import { ConflictError, type ImageRecord, InvalidCursorError, type ListQuery } from "@picstack/core";
 import { emulatorClientConfig, ensureTable } from "@picstack/local";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -163,6 +163,21 @@ describe("listing a 5,000-image library", () => {
       expect(page.stats?.calls).toBe(counter.calls());
       expect(page.stats?.itemsRead).toBeGreaterThanOrEqual(page.items.length);
     }
+  });
+
+  it("refuses a page key of another index as an invalid cursor", async () => {
+    // A cursor signed before the status index existed holds a user-index key.
+    const page = await repository.list({ userId, limit: 5, order: "desc" });
+    expect(page.next).toHaveProperty("gsi1sk");
+    await expect(
+      repository.list({
+        userId,
+        limit: 5,
+        order: "desc",
+        status: "ready",
+        ...(page.next ? { after: page.next } : {}),
+      }),
+    ).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
   it("keeps the status index in step with every status change, delete and restore", async () => {
