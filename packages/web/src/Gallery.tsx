@@ -56,9 +56,6 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
 
   const [items, setItems] = useState<Image[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
-  // A page may come back empty with a cursor (the API bounds each request's reads): then the next one is
-  // fetched at once, since no new grid row would scroll the sentinel into view.
-  const [emptyPage, setEmptyPage] = useState(false);
   const [loading, setLoading] = useState(false);
   const [loaded, setLoaded] = useState(false);
   const [filters, setFilters] = useState<Filters>({});
@@ -106,44 +103,51 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
     return q;
   }, [filters]);
 
+  /**
+   * A page for the grid. The API bounds each request's reads, so a filtered page can come back empty
+   * with a cursor; that one is followed at once, since no new row would bring the sentinel into view.
+   */
+  const fetchPage = useCallback(
+    async (q: ListImagesQuery) => {
+      let page = await client.listImages(q);
+      for (let i = 0; page.items.length === 0 && page.nextCursor && i < 50; i++) {
+        page = await client.listImages({ ...q, cursor: page.nextCursor });
+      }
+      return page;
+    },
+    [client],
+  );
+
   // A change of filters starts the list again from the first page.
   useEffect(() => {
     const run = ++generation.current;
     setLoading(true);
-    client
-      .listImages(query())
+    fetchPage(query())
       .then((page) => {
         if (run !== generation.current) return;
         remember(page.items);
         setItems(page.items);
         setNextCursor(page.nextCursor);
-        setEmptyPage(page.items.length === 0);
         setLoaded(true);
       })
       .catch(fail)
       .finally(() => run === generation.current && setLoading(false));
-  }, [client, query, fail, remember]);
+  }, [fetchPage, query, fail, remember]);
 
   const loadMore = useCallback(() => {
     if (!nextCursor || loading) return;
     const run = generation.current;
     setLoading(true);
-    client
-      .listImages({ ...query(), cursor: nextCursor })
+    fetchPage({ ...query(), cursor: nextCursor })
       .then((page) => {
         if (run !== generation.current) return;
         remember(page.items);
         setItems((current) => [...current, ...page.items.filter((i) => !current.some((c) => c.id === i.id))]);
         setNextCursor(page.nextCursor);
-        setEmptyPage(page.items.length === 0);
       })
       .catch(fail)
       .finally(() => setLoading(false));
-  }, [client, query, nextCursor, loading, fail, remember]);
-
-  useEffect(() => {
-    if (emptyPage && nextCursor && !loading) loadMore();
-  }, [emptyPage, nextCursor, loading, loadMore]);
+  }, [fetchPage, query, nextCursor, loading, fail, remember]);
 
   // Infinite scroll: load the next page when the end of the grid comes into view.
   const sentinel = useRef<HTMLDivElement>(null);
@@ -419,7 +423,7 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
         </div>
       </form>
 
-      {loaded && items.length === 0 && !loading && !nextCursor && (
+      {loaded && items.length === 0 && !loading && (
         <p className="empty">
           {Object.values(filters).some(Boolean)
             ? "No images match these filters."
