@@ -6,7 +6,7 @@
  * partition on every query (DynamoDB reads only the page it returns).
  */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { DynamoImageRepository } from "@picstack/adapters/dynamodb";
+import { DynamoImageRepository, LIST_MAX_CALLS, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
 import type { ListQuery } from "@picstack/core";
 import { emulatorClientConfig, type Outputs, signDevToken } from "@picstack/local";
 import {
@@ -41,6 +41,9 @@ export interface ListResult {
   target: number;
   /** A bare Query(Limit 1) on the user's partition: what the emulator alone adds with size. */
   emulatorQueryP95Ms: Record<string, number>;
+  /** The repository's bound on one request's work, and the most any measured request did. */
+  bound: { calls: number; itemsRead: number };
+  most: { calls: number; itemsRead: number };
   seedSeconds: number;
 }
 
@@ -128,5 +131,17 @@ export async function listLatency(
     const large = rows.find((r) => r.filter === name && r.images === SIZES[1]);
     if (small && large) p95Ratio[name] = round(large.p95Ms / small.p95Ms, 2);
   }
-  return { limit: LIMIT, rows, p95Ratio, target: LIST_P95_TARGET, emulatorQueryP95Ms, seedSeconds };
+  return {
+    limit: LIMIT,
+    rows,
+    p95Ratio,
+    target: LIST_P95_TARGET,
+    emulatorQueryP95Ms,
+    bound: { calls: LIST_MAX_CALLS, itemsRead: 2 * LIST_READ_BUDGET },
+    most: {
+      calls: Math.max(...rows.map((r) => r.calls)),
+      itemsRead: Math.max(...rows.map((r) => r.itemsRead)),
+    },
+    seedSeconds,
+  };
 }

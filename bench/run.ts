@@ -272,9 +272,11 @@ function report(r: Results): string {
         `| ${row.filter} | ${row.images} | ${row.p50Ms} ms | ${row.p95Ms} ms | ${row.calls} | ${row.itemsRead} | ${ratio === undefined ? "" : `${ratio}× (target ≤ ${l.target}) ${mark(ratio <= l.target)}`} |`,
       );
     }
+    const bounded = l.most.calls <= l.bound.calls && l.most.itemsRead <= l.bound.itemsRead;
     lines.push(
       "",
-      `The emulator alone: a bare one-item Query on the user's index partition has p95 ${l.emulatorQueryP95Ms["100"]} ms at 100 images and ${l.emulatorQueryP95Ms["10000"]} ms at 10,000 (it sorts the whole partition on every query; DynamoDB reads only the page). Seeding ${l.seedSeconds} s.`,
+      `- DynamoDB work per request, at both sizes: at most **${l.most.calls} calls and ${l.most.itemsRead} items read** (bound ${l.bound.calls} and ${l.bound.itemsRead}) ${mark(bounded)}`,
+      `- The emulator alone: a bare one-item Query on the user's index partition has p95 ${l.emulatorQueryP95Ms["100"]} ms at 100 images and ${l.emulatorQueryP95Ms["10000"]} ms at 10,000 (it sorts the whole partition on every query; DynamoDB reads only the page). Seeding ${l.seedSeconds} s.`,
       "",
     );
   }

@@ -10,7 +10,7 @@ import {
   DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { DynamoImageRepository, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
+import { DynamoImageRepository, LIST_MAX_CALLS, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
 import { ConflictError, type ImageRecord, InvalidCursorError, type ListQuery } from "@picstack/core";
 import { emulatorClientConfig, ensureTable } from "@picstack/local";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +24,7 @@ import {
 import { outputs } from "./helpers.js";
 
 /** What one list request may cost at most: 8 growing index pages and their records, no throttling. */
-const MAX_CALLS = 16;
+const MAX_CALLS = LIST_MAX_CALLS;
 const MAX_ITEMS_READ = 2 * LIST_READ_BUDGET;
 
 const counted = () => countingDocuments(emulatorClientConfig(outputs().endpoint));

@@ -7,7 +7,7 @@
  * an operator would read it in AWS (the emulator writes function output there, not to its own log).
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { DynamoImageRepository, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
+import { DynamoImageRepository, LIST_MAX_CALLS, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
 import type { ImageRecord } from "@picstack/core";
 import { emulatorClientConfig } from "@picstack/local";
 import { LIBRARY_START, LIBRARY_STEP_MS, libraryRecords, seedLibrary } from "../library.js";
@@ -17,7 +17,7 @@ import { assert, type Report, sleep } from "./harness.js";
 const CATEGORY = "Scale";
 const IMAGES = 1200;
 /** Per request: growing index pages and the records of tag hits (see the repository's list). */
-const MAX_CALLS = 16;
+const MAX_CALLS = LIST_MAX_CALLS;
 const MAX_ITEMS_READ = 2 * LIST_READ_BUDGET;
 
 interface ListRead {

@@ -104,6 +104,12 @@ function toRecord(item: Record<string, unknown>): ImageRecord {
  */
 export const LIST_READ_BUDGET = 300;
 export const MAX_INDEX_PAGE = 100;
+/**
+ * DynamoDB calls one list request makes at most while every key is processed at once: with a status
+ * filter on tag hits, index pages grow from `limit + 1` (2, 4, …, 100) until the budget is spent, eight
+ * queries at most, each with one BatchGetItem. A BatchGetItem retry of unprocessed keys adds one.
+ */
+export const LIST_MAX_CALLS = 16;
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_GET_MAX = 100;
 const BATCH_WRITE_MAX = 25;
