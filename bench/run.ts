@@ -168,7 +168,8 @@ if (previous) {
     results.machine.keptFromEarlierRun = { date: previous.machine?.date, sections: Object.keys(kept) };
   }
 }
-await writeFile(out, `${JSON.stringify({ ...kept, ...results }, null, 2)}\n`);
+const { machine, ...measured } = results;
+await writeFile(out, `${JSON.stringify({ machine, ...kept, ...measured }, null, 2)}\n`);
 
 async function readPrevious(
   path: string,
