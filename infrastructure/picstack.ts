@@ -241,6 +241,8 @@ export const table = {
     byUser: { partitionKey: "gsi1pk", sortKey: "gsi1sk" },
     /** A user's images carrying one tag (`{userId}#{tag}`), by creation time. */
     byTag: { partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+    /** A user's visible images by status, then creation time (`USER#{userId}`, `{status}#{createdAt}#{id}`). */
+    byStatus: { partitionKey: "gsi3pk", sortKey: "gsi3sk" },
   },
   pointInTimeRecovery: true,
 } as const;

@@ -362,7 +362,7 @@ describe("table", () => {
     const indexes = table.Properties.GlobalSecondaryIndexes as Array<Record<string, unknown>>;
 
     // Assess
-    expect(indexes.map((i) => i.IndexName).sort()).toEqual(["byTag", "byUser"]);
+    expect(indexes.map((i) => i.IndexName).sort()).toEqual(["byStatus", "byTag", "byUser"]);
     expect(indexes.map((i) => i.IndexName).sort()).toEqual(Object.keys(tableSpec.indexes).sort());
     for (const [name, spec] of Object.entries(tableSpec.indexes)) {
       expect(indexes.find((i) => i.IndexName === name)).toEqual({

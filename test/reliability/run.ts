@@ -19,6 +19,7 @@ import { hostileRequests } from "./hostile-requests.js";
 import { load } from "./load.js";
 import { memory } from "./memory.js";
 import { presignedUploads } from "./presigned.js";
+import { scale } from "./scale.js";
 import { tokens } from "./tokens.js";
 
 const CATEGORIES = [
@@ -29,6 +30,7 @@ const CATEGORIES = [
   "memory",
   "faults",
   "load",
+  "scale",
   "configuration",
 ] as const;
 
@@ -85,6 +87,7 @@ try {
     await step("memory", () => memory(ctx, report));
     await step("faults", () => faults(ctx, report));
     await step("load", () => load(ctx, report));
+    await step("scale", () => scale(ctx, report));
   }
   await step("configuration", () => configuration(report));
 } catch (error) {

@@ -5,19 +5,26 @@
  * - the image record at `pk = IMAGE#{id}`, `sk = IMAGE`. While visible it is in the user index as
  *   `gsi1pk = USER#{userId}`, `gsi1sk = {createdAt}#{id}`; once soft-deleted it moves to
  *   `gsi1pk = DELETED`, `gsi1sk = {deletedAt}#{id}`, where the purge job finds it and lists never do.
+ * - while visible the record is also in the status index as `gsi3pk = USER#{userId}`,
+ *   `gsi3sk = {status}#{createdAt}#{id}`; every status change rewrites `gsi3sk`, a soft delete removes
+ *   both keys and a restore writes them back.
  * - one tag item per tag of a visible image at `pk = IMAGE#{id}`, `sk = TAG#{tag}`, in the tag index as
  *   `gsi2pk = {userId}#{tag}`, `gsi2sk = {createdAt}#{id}`. Tag items are written in the same transaction
  *   as the record's `tags`, so the index never disagrees with the record.
+ * Every item of an image lives in its partition `IMAGE#{id}`, so a purge finds them all with one query.
+ * A user id never contains `#` (refused here), so `{userId}#{tag}` has one reading even when a tag does.
  * State changes are conditional writes, so two writers can never both move one image.
  */
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  DeleteCommand,
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandOutput,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -28,7 +35,10 @@ import {
   type ImageRecord,
   type ImageRef,
   type ImageRepository,
+  InvalidCursorError,
+  type ListPage,
   type ListQuery,
+  type ListStats,
   type PageKey,
   type ProcessedImage,
 } from "@picstack/core";
@@ -36,22 +46,77 @@ import { isConditionFailure } from "./dynamodb-errors.js";
 
 const IMAGE_SK = "IMAGE";
 
+/**
+ * Key parts are joined with `#`. Ids are server-made and URL-safe, statuses and timestamps have no `#`,
+ * and a tag may hold one only because it always comes last; a user id with `#` would make
+ * `{userId}#{tag}` ambiguous (user `a#x` with tag `b` against user `a` with tag `x#b`), so it is refused.
+ */
+function userPart(userId: string): string {
+  if (userId.length === 0 || userId.includes("#")) {
+    throw new Error("A user id must be non-empty and must not contain '#'");
+  }
+  return userId;
+}
+
 export const imageKey = (id: string) => ({ pk: `IMAGE#${id}`, sk: IMAGE_SK });
-export const userIndexKey = (record: Pick<ImageRecord, "userId" | "createdAt" | "id">) => ({
-  gsi1pk: `USER#${record.userId}`,
+export const userIndexKey = (record: ImageRef) => ({
+  gsi1pk: `USER#${userPart(record.userId)}`,
   gsi1sk: `${record.createdAt}#${record.id}`,
+});
+const statusSortKey = (ref: ImageRef, status: ImageRecord["status"]) =>
+  `${status}#${ref.createdAt}#${ref.id}`;
+export const statusIndexKey = (ref: ImageRef, status: ImageRecord["status"]) => ({
+  gsi3pk: `USER#${userPart(ref.userId)}`,
+  gsi3sk: statusSortKey(ref, status),
 });
 
 const DELETED_PK = "DELETED";
 const tagKey = (id: string, tag: string) => ({ pk: `IMAGE#${id}`, sk: `TAG#${tag}` });
 
-type ImageItem = ImageRecord & { pk: string; sk: string; gsi1pk?: string; gsi1sk?: string };
+type ImageItem = ImageRecord & {
+  pk: string;
+  sk: string;
+  gsi1pk?: string;
+  gsi1sk?: string;
+  gsi3pk?: string;
+  gsi3sk?: string;
+};
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
 
 function toRecord(item: Record<string, unknown>): ImageRecord {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, ...record } = item as unknown as ImageItem;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _g1,
+    gsi1sk: _g1s,
+    gsi3pk: _g3,
+    gsi3sk: _g3s,
+    ...record
+  } = item as unknown as ImageItem;
   return record;
 }
+
+/**
+ * What one list request may read. An index page is at most {@link MAX_INDEX_PAGE} entries; when the
+ * records of tag-index entries are filtered (tag with status), the request stops after
+ * {@link LIST_READ_BUDGET} index entries and answers a short page with a cursor.
+ */
+export const LIST_READ_BUDGET = 300;
+export const MAX_INDEX_PAGE = 100;
+/**
+ * DynamoDB calls one list request makes at most while every key is processed at once: with a status
+ * filter on tag hits, index pages grow from `limit + 1` (2, 4, …, 100) until the budget is spent, eight
+ * queries at most, each with one BatchGetItem. A BatchGetItem retry of unprocessed keys adds one.
+ */
+export const LIST_MAX_CALLS = 16;
+/** BatchGetItem takes at most 100 keys. */
+const BATCH_GET_MAX = 100;
+const BATCH_WRITE_MAX = 25;
+const UNPROCESSED_RETRIES = 6;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Full-jitter exponential backoff, as AWS advises for unprocessed keys and throttling. */
+const backoff = (attempt: number) => sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
 
 /** Highest character of the id alphabet and beyond: closes an inclusive `{to}#…` range. */
 const RANGE_END = "~";
@@ -65,7 +130,12 @@ export class DynamoImageRepository implements ImageRepository {
   ) {}
 
   async create(record: ImageRecord): Promise<void> {
-    const item: ImageItem = { ...imageKey(record.id), ...userIndexKey(record), ...record };
+    const item: ImageItem = {
+      ...imageKey(record.id),
+      ...userIndexKey(record),
+      ...(record.deletedAt ? {} : statusIndexKey(record, record.status)),
+      ...record,
+    };
     try {
       await this.transact([
         { Put: { TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
@@ -84,6 +154,9 @@ export class DynamoImageRepository implements ImageRepository {
     tags: string[],
   ): Promise<void> {
     const added = tags.filter((t) => !record.tags.includes(t));
+    // Tag items only for a visible image, and only if it is still visible when they are written: a
+    // delete in between fails the write (ConflictError), and the caller reads the image again.
+    const visibility = record.deletedAt ? "attribute_exists(deletedAt)" : "attribute_not_exists(deletedAt)";
     await this.transactOrConflict(
       [
         {
@@ -92,7 +165,7 @@ export class DynamoImageRepository implements ImageRepository {
             Key: imageKey(record.id),
             UpdateExpression:
               "SET analysis = :analysis, tags = :tags, updatedAt = :now REMOVE analysisLeaseUntil",
-            ConditionExpression: "attribute_exists(pk) AND tags = :oldTags",
+            ConditionExpression: `attribute_exists(pk) AND tags = :oldTags AND ${visibility}`,
             ExpressionAttributeValues: {
               ":analysis": analysis,
               ":tags": tags,
@@ -135,68 +208,120 @@ export class DynamoImageRepository implements ImageRepository {
     }
   }
 
-  async list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }> {
-    const byTag = query.tag !== undefined;
-    const [pkName, skName, pkValue] = byTag
-      ? ["gsi2pk", "gsi2sk", `${query.userId}#${query.tag}`]
-      : ["gsi1pk", "gsi1sk", `USER#${query.userId}`];
+  async list(query: ListQuery): Promise<ListPage> {
+    const stats: ListStats = { calls: 0, itemsRead: 0, foreign: 0 };
+    const user = userPart(query.userId);
+    const from = query.from ?? EARLIEST;
+    const to = `${query.to ?? LATEST}#${RANGE_END}`;
+    // status alone: the status index answers exactly; tag (with or without status): the tag index, whose
+    // entries need their records; otherwise the user index.
+    const plan =
+      query.tag !== undefined
+        ? { index: "byTag", pk: "gsi2pk", sk: "gsi2sk", value: `${user}#${query.tag}`, lo: from, hi: to }
+        : query.status !== undefined
+          ? {
+              index: "byStatus",
+              pk: "gsi3pk",
+              sk: "gsi3sk",
+              value: `USER#${user}`,
+              lo: `${query.status}#${from}`,
+              hi: `${query.status}#${to}`,
+            }
+          : { index: "byUser", pk: "gsi1pk", sk: "gsi1sk", value: `USER#${user}`, lo: from, hi: to };
+    const byTag = plan.index === "byTag";
+    const filtered = byTag && query.status !== undefined;
+    const keyOf = (item: Record<string, unknown>): PageKey => ({
+      pk: item.pk as string,
+      sk: item.sk as string,
+      [plan.pk]: item[plan.pk] as string,
+      [plan.sk]: item[plan.sk] as string,
+    });
+    let start = query.after;
+    if (start) {
+      // The cursor is signed, but one signed before the index layout changed may name another index.
+      const names = Object.keys(start).sort().join();
+      if (names !== ["pk", "sk", plan.pk, plan.sk].sort().join() || start[plan.pk] !== plan.value) {
+        throw new InvalidCursorError();
+      }
+    }
+
     const kept: Array<{ record: ImageRecord; key: PageKey }> = [];
-    let start: PageKey | undefined = query.after;
-    // Filters apply after DynamoDB's Limit, so one page may take several queries; one item more than
-    // the limit tells whether another page exists without handing out a cursor to an empty page.
-    while (kept.length <= query.limit) {
-      const result = await this.db.send(
+    let examined = 0;
+    let pageSize = query.limit + 1;
+    // One entry more than the limit tells whether another page exists. Entries that do not match (a
+    // status filter on tag hits, or a stale entry) cost reads, so the loop stops at the read budget and
+    // hands out a cursor from where it stopped: bounded work per request, never a walk of the library.
+    while (kept.length <= query.limit && examined < LIST_READ_BUDGET) {
+      const want = filtered
+        ? Math.min(
+            MAX_INDEX_PAGE,
+            LIST_READ_BUDGET - examined,
+            Math.max(pageSize, query.limit + 1 - kept.length),
+          )
+        : Math.min(MAX_INDEX_PAGE + 1, LIST_READ_BUDGET - examined, query.limit + 1 - kept.length);
+      pageSize = Math.min(MAX_INDEX_PAGE, pageSize * 2);
+      stats.calls++;
+      const result: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: byTag ? "byTag" : "byUser",
+          IndexName: plan.index,
           KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :lo AND :hi",
-          ExpressionAttributeNames: { "#pk": pkName, "#sk": skName },
-          ExpressionAttributeValues: {
-            ":pk": pkValue,
-            ":lo": query.from ?? EARLIEST,
-            ":hi": `${query.to ?? LATEST}#${RANGE_END}`,
-          },
+          ExpressionAttributeNames: { "#pk": plan.pk, "#sk": plan.sk },
+          ExpressionAttributeValues: { ":pk": plan.value, ":lo": plan.lo, ":hi": plan.hi },
           ScanIndexForward: query.order === "asc",
-          Limit: query.limit + 1 - kept.length,
+          Limit: want,
           ExclusiveStartKey: start,
         }),
       );
       const items = result.Items ?? [];
-      const records = byTag ? await this.recordsOf(items.map((i) => i.pk as string)) : items.map(toRecord);
+      examined += items.length;
+      stats.itemsRead += items.length;
+      const records = byTag
+        ? await this.recordsOf(
+            items.map((i) => i.pk as string),
+            stats,
+          )
+        : items.map(toRecord);
       items.forEach((item, index) => {
         const record = records[index];
         if (!record || record.deletedAt || (query.status && record.status !== query.status)) return;
-        kept.push({
-          record,
-          key: { pk: item.pk, sk: item.sk, [pkName]: item[pkName], [skName]: item[skName] } as PageKey,
-        });
+        if (record.userId !== query.userId) {
+          stats.foreign++;
+          return;
+        }
+        kept.push({ record, key: keyOf(item) });
       });
       start = result.LastEvaluatedKey as PageKey | undefined;
       if (!start) break;
     }
     const page = kept.slice(0, query.limit);
-    const more = kept.length > query.limit;
     const last = page.at(-1);
-    return { items: page.map((p) => p.record), ...(more && last ? { next: last.key } : {}) };
+    const next = kept.length > query.limit && last ? last.key : start;
+    return { items: page.map((p) => p.record), ...(next ? { next } : {}), stats };
   }
 
   /** Image records for tag-index hits, in the same order (`undefined` where one is gone). */
-  private async recordsOf(pks: string[]): Promise<Array<ImageRecord | undefined>> {
-    if (pks.length === 0) return [];
+  private async recordsOf(pks: string[], stats: ListStats): Promise<Array<ImageRecord | undefined>> {
     const found = new Map<string, ImageRecord>();
-    let keys: Array<Record<string, unknown>> | undefined = [...new Set(pks)].map((pk) => ({
-      pk,
-      sk: IMAGE_SK,
-    }));
-    for (let round = 0; keys && keys.length > 0 && round < 5; round++) {
-      const result: BatchGetCommandOutput = await this.db.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of result.Responses?.[this.tableName] ?? [])
-        found.set(item.pk as string, toRecord(item));
-      keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+    const unique = [...new Set(pks)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
+      let keys: Array<Record<string, unknown>> | undefined = unique
+        .slice(i, i + BATCH_GET_MAX)
+        .map((pk) => ({ pk, sk: IMAGE_SK }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) throw new Error("DynamoDB left keys unprocessed after retries");
+        if (attempt > 0) await backoff(attempt);
+        stats.calls++;
+        const result: BatchGetCommandOutput = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          stats.itemsRead++;
+          found.set(item.pk as string, toRecord(item));
+        }
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
     }
-    if (keys && keys.length > 0) throw new Error("DynamoDB left keys unprocessed after retries");
     return pks.map((pk) => found.get(pk));
   }
 
@@ -239,7 +364,8 @@ export class DynamoImageRepository implements ImageRepository {
           Update: {
             TableName: this.tableName,
             Key: imageKey(record.id),
-            UpdateExpression: "SET deletedAt = :now, updatedAt = :now, gsi1pk = :deleted, gsi1sk = :sk",
+            UpdateExpression:
+              "SET deletedAt = :now, updatedAt = :now, gsi1pk = :deleted, gsi1sk = :sk REMOVE gsi3pk, gsi3sk",
             ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deletedAt) AND tags = :tags",
             ExpressionAttributeValues: {
               ":now": now,
@@ -257,19 +383,27 @@ export class DynamoImageRepository implements ImageRepository {
 
   async restore(record: ImageRecord, now: string): Promise<ImageRecord> {
     const visible = userIndexKey(record);
+    const byStatus = statusIndexKey(record, record.status);
     await this.transactOrConflict(
       [
         {
           Update: {
             TableName: this.tableName,
             Key: imageKey(record.id),
-            UpdateExpression: "SET updatedAt = :now, gsi1pk = :pk, gsi1sk = :sk REMOVE deletedAt",
-            ConditionExpression: "deletedAt = :deletedAt",
+            UpdateExpression:
+              "SET updatedAt = :now, gsi1pk = :pk, gsi1sk = :sk, gsi3pk = :spk, gsi3sk = :ssk REMOVE deletedAt",
+            // Status and tags as read: the index keys written here are built from them.
+            ConditionExpression: "deletedAt = :deletedAt AND #status = :status AND tags = :tags",
+            ExpressionAttributeNames: { "#status": "status" },
             ExpressionAttributeValues: {
               ":now": now,
               ":deletedAt": record.deletedAt,
               ":pk": visible.gsi1pk,
               ":sk": visible.gsi1sk,
+              ":spk": byStatus.gsi3pk,
+              ":ssk": byStatus.gsi3sk,
+              ":status": record.status,
+              ":tags": record.tags,
             },
           },
         },
@@ -296,19 +430,123 @@ export class DynamoImageRepository implements ImageRepository {
   }
 
   async purge(record: ImageRecord): Promise<void> {
+    // Every item of the image lives in its partition: the record and any tag items, including ones a
+    // writer may have left behind.
+    const others: Array<Record<string, unknown>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": imageKey(record.id).pk },
+          ProjectionExpression: "pk, sk",
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? [])
+        if (item.sk !== IMAGE_SK) others.push({ pk: item.pk, sk: item.sk });
+      start = page.LastEvaluatedKey;
+    } while (start);
+    // The record goes in one transaction with the first 99 other items, on the condition that it is
+    // still deleted; what a transaction cannot hold follows in batches.
+    const first = others.slice(0, 99);
+    const rest = others.slice(99);
     try {
       await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: imageKey(record.id),
-          ConditionExpression: "deletedAt = :deletedAt",
-          ExpressionAttributeValues: { ":deletedAt": record.deletedAt },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: imageKey(record.id),
+                ConditionExpression: "deletedAt = :deletedAt",
+                ExpressionAttributeValues: { ":deletedAt": record.deletedAt },
+              },
+            },
+            ...first.map((Key) => ({ Delete: { TableName: this.tableName, Key } })),
+          ],
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new ConflictError(`Image ${record.id} was restored meanwhile`);
+      if (isConditionFailure(error) || (error as Error)?.name === "TransactionCanceledException") {
+        throw new ConflictError(`Image ${record.id} was restored meanwhile`);
+      }
       throw error;
     }
+    for (let i = 0; i < rest.length; i += BATCH_WRITE_MAX) {
+      let requests: Array<Record<string, unknown>> | undefined = rest
+        .slice(i, i + BATCH_WRITE_MAX)
+        .map((Key) => ({ DeleteRequest: { Key } }));
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) throw new Error("DynamoDB left deletes unprocessed after retries");
+        if (attempt > 0) await backoff(attempt);
+        const result = await this.db.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        );
+        requests = result.UnprocessedItems?.[this.tableName] as Array<Record<string, unknown>> | undefined;
+      }
+    }
+  }
+
+  /**
+   * Gives visible records written before the status index existed their status keys. Idempotent and
+   * conditional on the record being as read, so it can run while the API serves requests. Returns how
+   * many records it updated.
+   */
+  async backfillStatusKeys(): Promise<number> {
+    let updated = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: "sk = :sk AND attribute_not_exists(gsi3pk) AND attribute_not_exists(deletedAt)",
+          ProjectionExpression: "id, userId, createdAt, #status",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":sk": IMAGE_SK },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        // A user id that cannot form keys cannot list either; its records are left as they are.
+        if ((item.userId as string).includes("#")) continue;
+        if (await this.addStatusKeys(item as ImageRef & Pick<ImageRecord, "status">)) updated++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return updated;
+  }
+
+  private async addStatusKeys(read: ImageRef & Pick<ImageRecord, "status">): Promise<boolean> {
+    let ref: (ImageRef & Pick<ImageRecord, "status">) | undefined = read;
+    for (let attempt = 0; ref && attempt < 5; attempt++) {
+      const keys = statusIndexKey(ref, ref.status);
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: imageKey(ref.id),
+            UpdateExpression: "SET gsi3pk = :pk, gsi3sk = :sk",
+            ConditionExpression:
+              "attribute_exists(pk) AND attribute_not_exists(deletedAt) AND attribute_not_exists(gsi3pk) AND #status = :status",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":pk": keys.gsi3pk, ":sk": keys.gsi3sk, ":status": ref.status },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      // Its status changed meanwhile (or it was deleted, or keyed): read it again.
+      const result = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: imageKey(ref.id), ConsistentRead: true }),
+      );
+      const item = result.Item as ImageItem | undefined;
+      ref = item && !item.deletedAt && !item.gsi3pk ? item : undefined;
+    }
+    return false;
   }
 
   private putTags(record: ImageRecord, tags: string[]): TransactItems {
@@ -357,16 +595,15 @@ export class DynamoImageRepository implements ImageRepository {
   }
 
   async claimForProcessing(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
-    const { id } = ref;
     try {
       const result = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: imageKey(id),
+          Key: imageKey(ref.id),
           // `claims` counts the times work started on the image: operators (and the reliability suite)
           // see retries and redeliveries that did real work.
           UpdateExpression:
-            "SET #status = :processing, leaseUntil = :lease, updatedAt = :now, claims = if_not_exists(claims, :zero) + :one REMOVE #error",
+            "SET #status = :processing, gsi3sk = :statusKey, leaseUntil = :lease, updatedAt = :now, claims = if_not_exists(claims, :zero) + :one REMOVE #error",
           // A failed image is final: its bytes are gone, so there is nothing to retry.
           ConditionExpression:
             "attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND leaseUntil < :now))",
@@ -374,6 +611,7 @@ export class DynamoImageRepository implements ImageRepository {
           ExpressionAttributeValues: {
             ":processing": "processing",
             ":pending": "pending",
+            ":statusKey": statusSortKey(ref, "processing"),
             ":lease": leaseUntil,
             ":now": now,
             ":zero": 0,
@@ -392,8 +630,8 @@ export class DynamoImageRepository implements ImageRepository {
   async markReady(ref: ImageRef, now: string, result: ProcessedImage): Promise<void> {
     // `exif` only when the original had some, as the fake and the API shape expect.
     const exif = result.exif ? ", exif = :x" : "";
-    await this.finish(ref.id, {
-      UpdateExpression: `SET #status = :ready, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, originalEtag = :etag${exif} REMOVE leaseUntil`,
+    await this.finish(ref, "ready", {
+      UpdateExpression: `SET #status = :ready, gsi3sk = :statusKey, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, originalEtag = :etag${exif} REMOVE leaseUntil`,
       ExpressionAttributeNames: { "#status": "status", "#format": "format" },
       ExpressionAttributeValues: {
         ":ready": "ready",
@@ -410,8 +648,9 @@ export class DynamoImageRepository implements ImageRepository {
   }
 
   async markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void> {
-    await this.finish(ref.id, {
-      UpdateExpression: "SET #status = :failed, updatedAt = :now, #error = :e REMOVE leaseUntil",
+    await this.finish(ref, "failed", {
+      UpdateExpression:
+        "SET #status = :failed, gsi3sk = :statusKey, updatedAt = :now, #error = :e REMOVE leaseUntil",
       ExpressionAttributeNames: { "#status": "status", "#error": "error" },
       ExpressionAttributeValues: {
         ":failed": "failed",
@@ -428,7 +667,8 @@ export class DynamoImageRepository implements ImageRepository {
     error: { code: string; message: string },
   ): Promise<boolean> {
     return this.conditionalUpdate(ref.id, {
-      UpdateExpression: "SET #status = :failed, updatedAt = :now, #error = :e REMOVE leaseUntil",
+      UpdateExpression:
+        "SET #status = :failed, gsi3sk = :statusKey, updatedAt = :now, #error = :e REMOVE leaseUntil",
       // Only when no live worker owns it: its lease has run out.
       ConditionExpression: "#status = :processing AND leaseUntil < :now",
       ExpressionAttributeNames: { "#status": "status", "#error": "error" },
@@ -437,6 +677,7 @@ export class DynamoImageRepository implements ImageRepository {
         ":processing": "processing",
         ":now": now,
         ":e": error,
+        ":statusKey": statusSortKey(ref, "failed"),
       },
     });
   }
@@ -448,7 +689,8 @@ export class DynamoImageRepository implements ImageRepository {
     error: { code: string; message: string },
   ): Promise<boolean> {
     return this.conditionalUpdate(ref.id, {
-      UpdateExpression: "SET #status = :failed, updatedAt = :now, #error = :e REMOVE thumbnails",
+      UpdateExpression:
+        "SET #status = :failed, gsi3sk = :statusKey, updatedAt = :now, #error = :e REMOVE thumbnails",
       ConditionExpression: "#status = :ready AND originalEtag = :etag",
       ExpressionAttributeNames: { "#status": "status", "#error": "error" },
       ExpressionAttributeValues: {
@@ -457,6 +699,7 @@ export class DynamoImageRepository implements ImageRepository {
         ":now": now,
         ":e": error,
         ":etag": originalEtag,
+        ":statusKey": statusSortKey(ref, "failed"),
       },
     });
   }
@@ -504,8 +747,13 @@ export class DynamoImageRepository implements ImageRepository {
     }
   }
 
+  /**
+   * Moves a processing image to a final status. Only `gsi3sk` changes: `gsi3pk` is absent while the image
+   * is deleted, which keeps a deleted image out of the status index whatever its worker does meanwhile.
+   */
   private async finish(
-    id: string,
+    ref: ImageRef,
+    status: ImageRecord["status"],
     update: Pick<
       ConstructorParameters<typeof UpdateCommand>[0],
       "UpdateExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
@@ -515,13 +763,17 @@ export class DynamoImageRepository implements ImageRepository {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: imageKey(id),
+          Key: imageKey(ref.id),
           ConditionExpression: "#status = :processing",
           ...update,
+          ExpressionAttributeValues: {
+            ...update.ExpressionAttributeValues,
+            ":statusKey": statusSortKey(ref, status),
+          },
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new ConflictError(`Image ${id} is no longer being processed`);
+      if (isConditionFailure(error)) throw new ConflictError(`Image ${ref.id} is no longer being processed`);
       throw error;
     }
   }

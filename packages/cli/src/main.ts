@@ -290,7 +290,9 @@ async function ls(flags: Flags): Promise<number> {
     return 0;
   }
   if (items.length === 0) {
-    process.stdout.write("no images\n");
+    // A page can be empty and still have a cursor: the API bounds the reads of each request.
+    process.stdout.write(nextCursor ? "no images on this page\n" : "no images\n");
+    if (nextCursor) process.stderr.write("more images may follow: use --all\n");
     return 0;
   }
   process.stdout.write(

@@ -5,7 +5,7 @@ import type { CursorCodec } from "./cursor.js";
 import { DomainError, ImageNotFoundError } from "./errors.js";
 import { getOwnedImage, presignImageUrls } from "./get-image.service.js";
 import { type Image, toImage } from "./image.js";
-import type { AnalysisQueue, Clock, ImageRepository, ListQuery, ObjectStore } from "./ports.js";
+import type { AnalysisQueue, Clock, ImageRepository, ListQuery, ListStats, ObjectStore } from "./ports.js";
 import { normalizeTags } from "./tags.js";
 
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
@@ -72,11 +72,15 @@ function bounds(query: ListImagesQuery): { from?: string; to?: string } {
   return { from, to };
 }
 
+/**
+ * A page of the caller's images. It may be short, even empty, with a `nextCursor`: each request does
+ * bounded work, and clients follow the cursor. `stats` is what the page cost, for the logs.
+ */
 export async function listImages(
   deps: ManageDeps & { cursors: CursorCodec },
   userId: string,
   query: ListImagesQuery,
-): Promise<{ items: Image[]; nextCursor: string | null }> {
+): Promise<{ page: { items: Image[]; nextCursor: string | null }; stats?: ListStats }> {
   const { from, to } = bounds(query);
   // The cursor is bound to the user and to every parameter that shapes the pages.
   const binding = JSON.stringify([userId, query.limit, from, to, query.tag, query.status, query.order]);
@@ -90,7 +94,10 @@ export async function listImages(
   const items = await Promise.all(
     page.items.map(async (record) => toImage(record, await presignImageUrls(deps.objects, record))),
   );
-  return { items, nextCursor: page.next ? deps.cursors.encode(page.next, binding) : null };
+  return {
+    page: { items, nextCursor: page.next ? deps.cursors.encode(page.next, binding) : null },
+    ...(page.stats ? { stats: page.stats } : {}),
+  };
 }
 
 export async function updateImage(

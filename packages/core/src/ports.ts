@@ -1,7 +1,7 @@
 /** The interfaces the domain needs from the outside world. Adapters live in @picstack/adapters. */
 import type { ExifSummary, ImageAnalysis, ImageRecord, StoredThumbnail } from "./image.js";
 
-/** What identifies an image's record and its index entries. */
+/** What names an image in storage: its id, and the owner and creation time its index keys are built from. */
 export type ImageRef = Pick<ImageRecord, "id" | "userId" | "createdAt">;
 
 export interface ImageRepository {
@@ -46,8 +46,11 @@ export interface ImageRepository {
    * analysis is already pending (queued or running).
    */
   requestAnalysis(record: ImageRecord, now: string): Promise<ImageRecord | undefined>;
-  /** A page of a user's visible images, newest or oldest first. */
-  list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }>;
+  /**
+   * A page of a user's visible images, newest or oldest first. The work per call is bounded: a page may
+   * hold fewer than `limit` items (even none) and still have a `next` key.
+   */
+  list(query: ListQuery): Promise<ListPage>;
   /** Changes note and/or tags of a visible image; keeps the tag index in step. */
   updateDetails(record: ImageRecord, now: string, changes: DetailChanges): Promise<ImageRecord>;
   /** Hides a visible image at once; conditional on it not being deleted already. */
@@ -56,12 +59,28 @@ export interface ImageRepository {
   restore(record: ImageRecord, now: string): Promise<ImageRecord>;
   /** Deleted images whose `deletedAt` is before `before`, oldest first. */
   listDeletedBefore(before: string, limit: number): Promise<ImageRecord[]>;
-  /** Removes a deleted image's record for good; conditional on it still being deleted. */
+  /** Removes a deleted image for good (its record and every item kept for it); conditional on it still being deleted. */
   purge(record: ImageRecord): Promise<void>;
 }
 
 /** Where a page ended, as the repository understands it; the API signs it into an opaque cursor. */
 export type PageKey = Record<string, string>;
+
+export interface ListPage {
+  items: ImageRecord[];
+  next?: PageKey;
+  /** What the page cost, for logs and tests. */
+  stats?: ListStats;
+}
+
+export interface ListStats {
+  /** Requests sent to the store. */
+  calls: number;
+  /** Items read: index entries and the records fetched for them. */
+  itemsRead: number;
+  /** Entries skipped because they belonged to another user (never expected; logged when not zero). */
+  foreign: number;
+}
 
 export interface ListQuery {
   userId: string;

@@ -8,9 +8,9 @@ import {
   type ImageRecord,
   type ImageRef,
   type ImageRepository,
+  type ListPage,
   type ListQuery,
   type ObjectStore,
-  type PageKey,
   type PresignedUpload,
   type ProcessedImage,
 } from "../src/index.js";
@@ -110,7 +110,7 @@ export class InMemoryImageRepository implements ImageRepository {
     return structuredClone(stored);
   }
 
-  async list(query: ListQuery): Promise<{ items: ImageRecord[]; next?: PageKey }> {
+  async list(query: ListQuery): Promise<ListPage> {
     const sortKey = (r: ImageRecord) => `${r.createdAt}#${r.id}`;
     let all = [...this.records.values()]
       .filter((r) => r.userId === query.userId && !r.deletedAt)

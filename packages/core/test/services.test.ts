@@ -7,6 +7,7 @@ import {
   deleteImage,
   getImage,
   ImageNotFoundError,
+  type ImageRecord,
   type ProcessUploadDeps,
   processUpload,
   purgeDeleted,
@@ -149,7 +150,7 @@ describe("processUpload", () => {
   it("lets a redelivery take over an image whose worker's lease ran out", async () => {
     const { id, key } = await uploaded(await jpeg(64, 48));
     await images.claimForProcessing(
-      (await images.get(id)) as NonNullable<Awaited<ReturnType<typeof images.get>>>,
+      (await images.get(id)) as ImageRecord,
       clock.now().toISOString(),
       new Date(clock.now().getTime() + 60_000).toISOString(),
     );

@@ -23,6 +23,7 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
   UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
   AddPermissionCommand,
@@ -55,6 +56,8 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoImageRepository } from "@picstack/adapters/dynamodb";
 import {
   bucket as bucketSpec,
   env,
@@ -226,7 +229,7 @@ export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "web
 
   // Table and its indexes.
   log("table");
-  await ensureTable(dynamo, names.table);
+  await ensureTable(dynamo, names.table, log);
 
   // The sharp layer, published again only when its content changes.
   log("sharp layer");
@@ -360,21 +363,56 @@ async function queueArn(sqs: SQSClient, url: string): Promise<string> {
   return arn;
 }
 
-async function ensureTable(dynamo: DynamoDBClient, name: string): Promise<void> {
+const indexSchema = (IndexName: string, index: { partitionKey: string; sortKey: string }) => ({
+  IndexName,
+  KeySchema: [
+    { AttributeName: index.partitionKey, KeyType: "HASH" as const },
+    { AttributeName: index.sortKey, KeyType: "RANGE" as const },
+  ],
+  Projection: { ProjectionType: "ALL" as const },
+});
+
+/**
+ * Creates the table, or adds the indexes an existing one lacks: local data persists across deploys, so a
+ * table from an earlier version gets the new index (one per UpdateTable, as DynamoDB allows) and its
+ * records the keys for it.
+ */
+export async function ensureTable(
+  dynamo: DynamoDBClient,
+  name: string,
+  log: (m: string) => void,
+): Promise<void> {
   const indexes = Object.entries(tableSpec.indexes);
+  let existing: Awaited<ReturnType<typeof describeTable>> | undefined;
   try {
-    const existing = await dynamo.send(new DescribeTableCommand({ TableName: name }));
-    const have = new Set(existing.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName));
-    const missing = indexes.map(([n]) => n).filter((n) => !have.has(n));
-    if (missing.length) {
-      throw new Error(
-        `Table ${name} exists without indexes ${missing.join(", ")}; remove .picstack/ministack-* to start afresh`,
-      );
-    }
-    return;
+    existing = await describeTable(dynamo, name);
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException) && !isName(error, "ResourceNotFoundException"))
       throw error;
+  }
+  if (existing) {
+    const have = new Set(existing.GlobalSecondaryIndexes?.map((i) => i.IndexName));
+    for (const [indexName, index] of indexes.filter(([n]) => !have.has(n))) {
+      log(`table: adding index ${indexName}`);
+      await dynamo.send(
+        new UpdateTableCommand({
+          TableName: name,
+          AttributeDefinitions: [index.partitionKey, index.sortKey].map((AttributeName) => ({
+            AttributeName,
+            AttributeType: "S",
+          })),
+          GlobalSecondaryIndexUpdates: [{ Create: indexSchema(indexName, index) }],
+        }),
+      );
+      await waitForIndex(dynamo, name, indexName);
+    }
+    // Records written before the status index existed have no keys for it; cheap when none are missing.
+    const backfilled = await new DynamoImageRepository(
+      DynamoDBDocumentClient.from(dynamo),
+      name,
+    ).backfillStatusKeys();
+    if (backfilled > 0) log(`table: ${backfilled} records added to the status index`);
+    return;
   }
   const attributes = new Set<string>([tableSpec.partitionKey, tableSpec.sortKey]);
   for (const [, index] of indexes) {
@@ -390,14 +428,7 @@ async function ensureTable(dynamo: DynamoDBClient, name: string): Promise<void> 
         { AttributeName: tableSpec.partitionKey, KeyType: "HASH" },
         { AttributeName: tableSpec.sortKey, KeyType: "RANGE" },
       ],
-      GlobalSecondaryIndexes: indexes.map(([IndexName, index]) => ({
-        IndexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: "HASH" },
-          { AttributeName: index.sortKey, KeyType: "RANGE" },
-        ],
-        Projection: { ProjectionType: "ALL" },
-      })),
+      GlobalSecondaryIndexes: indexes.map(([IndexName, index]) => indexSchema(IndexName, index)),
     }),
   );
   if (tableSpec.pointInTimeRecovery) {
@@ -411,6 +442,24 @@ async function ensureTable(dynamo: DynamoDBClient, name: string): Promise<void> 
     } catch {
       // Emulators may not model backups; in AWS the stack sets it.
     }
+  }
+}
+
+async function describeTable(dynamo: DynamoDBClient, name: string) {
+  const result = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+  if (!result.Table) throw new Error(`DescribeTable ${name} returned no table`);
+  return result.Table;
+}
+
+/** An added index is usable once it is ACTIVE (AWS backfills it first; emulators are at once). */
+async function waitForIndex(dynamo: DynamoDBClient, name: string, indexName: string): Promise<void> {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    const table = await describeTable(dynamo, name);
+    const status = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName)?.IndexStatus;
+    if (status === "ACTIVE") return;
+    if (Date.now() > deadline) throw new Error(`index ${indexName} of ${name} is still ${status}`);
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 

@@ -238,7 +238,7 @@ export class PicstackClient {
     return this.request("GET", `/images${search}`, undefined, options.signal);
   }
 
-  /** Every image matching `query`, following cursors page by page. */
+  /** Every image matching `query`, following cursors page by page (a page may be short or empty and still have one). */
   async *iterateImages(query: Omit<ListImagesQuery, "cursor"> = {}): AsyncGenerator<Image, void, undefined> {
     let cursor: string | undefined;
     do {

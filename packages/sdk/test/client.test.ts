@@ -180,6 +180,23 @@ describe("listing", () => {
     ]);
   });
 
+  it("follows a cursor past short and empty pages", async () => {
+    // The API bounds each request's reads, so a filtered page can be empty and still have a cursor.
+    routes.push((_, res) => json(res, 200, { items: [], nextCursor: "c1" }));
+    routes.push((_, res) => json(res, 200, { items: [], nextCursor: "c2" }));
+    routes.push((_, res) => json(res, 200, { items: [image({ id: "a" })], nextCursor: "c3" }));
+    routes.push((_, res) => json(res, 200, { items: [], nextCursor: null }));
+    const ids: string[] = [];
+    for await (const item of client().iterateImages({ tag: "beach", status: "ready" })) ids.push(item.id);
+    expect(ids).toEqual(["a"]);
+    expect(seen.map((s) => new URL(s.url, "http://x").searchParams.get("cursor"))).toEqual([
+      null,
+      "c1",
+      "c2",
+      "c3",
+    ]);
+  });
+
   it("answers delete with nothing and restore with the image", async () => {
     routes.push((_, res) => {
       res.writeHead(204);

@@ -103,12 +103,26 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
     return q;
   }, [filters]);
 
+  /**
+   * A page for the grid. The API bounds each request's reads, so a filtered page can come back empty
+   * with a cursor; that one is followed at once, since no new row would bring the sentinel into view.
+   */
+  const fetchPage = useCallback(
+    async (q: ListImagesQuery) => {
+      let page = await client.listImages(q);
+      for (let i = 0; page.items.length === 0 && page.nextCursor && i < 50; i++) {
+        page = await client.listImages({ ...q, cursor: page.nextCursor });
+      }
+      return page;
+    },
+    [client],
+  );
+
   // A change of filters starts the list again from the first page.
   useEffect(() => {
     const run = ++generation.current;
     setLoading(true);
-    client
-      .listImages(query())
+    fetchPage(query())
       .then((page) => {
         if (run !== generation.current) return;
         remember(page.items);
@@ -118,14 +132,13 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
       })
       .catch(fail)
       .finally(() => run === generation.current && setLoading(false));
-  }, [client, query, fail, remember]);
+  }, [fetchPage, query, fail, remember]);
 
   const loadMore = useCallback(() => {
     if (!nextCursor || loading) return;
     const run = generation.current;
     setLoading(true);
-    client
-      .listImages({ ...query(), cursor: nextCursor })
+    fetchPage({ ...query(), cursor: nextCursor })
       .then((page) => {
         if (run !== generation.current) return;
         remember(page.items);
@@ -134,7 +147,7 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
       })
       .catch(fail)
       .finally(() => setLoading(false));
-  }, [client, query, nextCursor, loading, fail, remember]);
+  }, [fetchPage, query, nextCursor, loading, fail, remember]);
 
   // Infinite scroll: load the next page when the end of the grid comes into view.
   const sentinel = useRef<HTMLDivElement>(null);

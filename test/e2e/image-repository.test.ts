@@ -1,0 +1,424 @@
+/**
+ * The DynamoDB image repository against the emulator's real table: listing a 5,000-image library with
+ * every filter does bounded work per request and reaches each matching image exactly once; keys of two
+ * users can never meet; a deleted image keeps no tag items; a purge leaves nothing of the image behind.
+ */
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoImageRepository, LIST_MAX_CALLS, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
+import { ConflictError, type ImageRecord, InvalidCursorError, type ListQuery } from "@picstack/core";
+import { emulatorClientConfig, ensureTable } from "@picstack/local";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  countingDocuments,
+  LIBRARY_START,
+  LIBRARY_STEP_MS,
+  libraryRecords,
+  seedLibrary,
+} from "../library.js";
+import { outputs } from "./helpers.js";
+
+/** What one list request may cost at most: 8 growing index pages and their records, no throttling. */
+const MAX_CALLS = LIST_MAX_CALLS;
+const MAX_ITEMS_READ = 2 * LIST_READ_BUDGET;
+
+const counted = () => countingDocuments(emulatorClientConfig(outputs().endpoint));
+const repositoryOn = (documents: ReturnType<typeof counted>["documents"]) =>
+  new DynamoImageRepository(documents, outputs().table);
+
+async function partition(id: string): Promise<string[]> {
+  const result = await counted().documents.send(
+    new QueryCommand({
+      TableName: outputs().table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": `IMAGE#${id}` },
+      ConsistentRead: true,
+    }),
+  );
+  return (result.Items ?? []).map((i) => i.sk as string).sort();
+}
+
+describe("listing a 5,000-image library", () => {
+  const run = Date.now().toString(36);
+  const userId = `scale-${run}`;
+  const records = libraryRecords(userId, 5000);
+  const deleted = new Set<string>();
+  const counter = counted();
+  const repository = repositoryOn(counter.documents);
+  let visible: ImageRecord[] = [];
+
+  beforeAll(async () => {
+    const started = Date.now();
+    await seedLibrary(repository, records);
+    // Deleted images must appear under no filter.
+    for (const record of records.filter((_, i) => i % 97 === 5)) {
+      await repository.softDelete(record, new Date().toISOString());
+      deleted.add(record.id);
+    }
+    visible = records.filter((r) => !deleted.has(r.id));
+    console.log(`seeded ${records.length} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }, 600_000);
+
+  const at = (i: number) => new Date(LIBRARY_START + i * LIBRARY_STEP_MS).toISOString();
+  // Each request costs the emulator time in proportion to the index partition it reads (it sorts the
+  // whole partition per query), so the small limits run where there are fewer pages.
+  type Run = [limit: number, order: "asc" | "desc"];
+  const both = (limit: number): Run[] => [
+    [limit, "desc"],
+    [limit, "asc"],
+  ];
+  const cases: Array<{ name: string; query: Omit<ListQuery, "userId" | "limit" | "order">; runs: Run[] }> = [
+    { name: "no filter", query: {}, runs: both(100) },
+    { name: "from/to", query: { from: at(1200), to: at(2999) }, runs: both(100) },
+    { name: "status ready", query: { status: "ready" }, runs: [[100, "desc"]] },
+    { name: "status pending (5 %)", query: { status: "pending" }, runs: [...both(100), [7, "desc"]] },
+    {
+      name: "status failed with from/to",
+      query: { status: "failed", from: at(1000), to: at(3999) },
+      runs: [[100, "asc"]],
+    },
+    { name: "tag common (a third)", query: { tag: "common" }, runs: both(100) },
+    {
+      name: "tag rare (2 %)",
+      query: { tag: "rare" },
+      runs: [
+        [1, "desc"],
+        [100, "asc"],
+      ],
+    },
+    { name: "tag with from/to", query: { tag: "common", from: at(500), to: at(1499) }, runs: both(100) },
+    {
+      name: "tag and status, few match",
+      query: { tag: "common", status: "pending" },
+      runs: [...both(100), [7, "desc"]],
+    },
+    { name: "tag and status, most match", query: { tag: "common", status: "ready" }, runs: both(100) },
+    { name: "tag and status, one at a time", query: { tag: "rare", status: "ready" }, runs: [[1, "asc"]] },
+    {
+      name: "tag, status and from/to",
+      query: { tag: "common", status: "failed", from: at(1000), to: at(3999) },
+      runs: [[7, "desc"]],
+    },
+    { name: "tag and status, none match", query: { tag: "rare", status: "processing" }, runs: both(100) },
+    { name: "a tag nobody has", query: { tag: "absent" }, runs: [[100, "desc"]] },
+    {
+      name: "a status with a range matching nothing",
+      query: { status: "ready", from: at(6000) },
+      runs: [[7, "asc"]],
+    },
+  ];
+
+  for (const c of cases) {
+    for (const [limit, order] of c.runs) {
+      it(`${c.name}, limit ${limit}, ${order}: bounded per request, every match exactly once, in order`, async () => {
+        const q = c.query;
+        const expected = visible
+          .filter((r) => !q.tag || r.tags.includes(q.tag))
+          .filter((r) => !q.status || r.status === q.status)
+          .filter((r) => (!q.from || r.createdAt >= q.from) && (!q.to || r.createdAt <= q.to))
+          .map((r) => r.id);
+        if (order === "desc") expected.reverse();
+
+        const seen: string[] = [];
+        let after: ListQuery["after"];
+        let requests = 0;
+        let worst = { calls: 0, itemsRead: 0 };
+        do {
+          counter.reset();
+          const page = await repository.list({ userId, limit, order, ...q, ...(after ? { after } : {}) });
+          const calls = counter.calls();
+          requests++;
+          expect(page.items.length).toBeLessThanOrEqual(limit);
+          worst = {
+            calls: Math.max(worst.calls, calls),
+            itemsRead: Math.max(worst.itemsRead, page.stats?.itemsRead ?? 0),
+          };
+          seen.push(...page.items.map((r) => r.id));
+          after = page.next;
+          expect(requests).toBeLessThan(5000);
+        } while (after);
+
+        expect(worst.calls).toBeLessThanOrEqual(MAX_CALLS);
+        expect(worst.itemsRead).toBeLessThanOrEqual(MAX_ITEMS_READ);
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(seen).toEqual(expected);
+      });
+    }
+  }
+
+  it("reports what each page cost, as the DynamoDB client counted it", async () => {
+    for (const query of [
+      {},
+      { status: "failed" as const },
+      { tag: "common" },
+      { tag: "common", status: "pending" as const },
+    ]) {
+      counter.reset();
+      const page = await repository.list({ userId, limit: 100, order: "desc", ...query });
+      expect(page.stats?.calls).toBe(counter.calls());
+      expect(page.stats?.itemsRead).toBeGreaterThanOrEqual(page.items.length);
+    }
+  });
+
+  it("refuses a page key of another index as an invalid cursor", async () => {
+    // A cursor signed before the status index existed holds a user-index key.
+    const page = await repository.list({ userId, limit: 5, order: "desc" });
+    expect(page.next).toHaveProperty("gsi1sk");
+    await expect(
+      repository.list({
+        userId,
+        limit: 5,
+        order: "desc",
+        status: "ready",
+        ...(page.next ? { after: page.next } : {}),
+      }),
+    ).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+
+  it("keeps the status index in step with every status change, delete and restore", async () => {
+    const mover = `${userId}-moves`;
+    const [pending] = libraryRecords(mover, 1, { status: () => "pending", tags: () => ["moves"] }).map(
+      (r) => ({
+        ...r,
+        createdAt: at(-10),
+      }),
+    );
+    const record = pending as ImageRecord;
+    await repository.create(record);
+    const ids = async (status: ImageRecord["status"]) =>
+      (await repository.list({ userId: mover, limit: 100, order: "asc", status })).items.map((r) => r.id);
+    expect(await ids("pending")).toEqual([record.id]);
+
+    const now = new Date().toISOString();
+    await repository.claimForProcessing(record, now, "2099-01-01T00:00:00.000Z");
+    expect(await ids("pending")).toEqual([]);
+    expect(await ids("processing")).toEqual([record.id]);
+
+    await repository.markReady(record, now, {
+      width: 4,
+      height: 3,
+      format: "jpeg",
+      thumbnails: { thumb: { key: "t", width: 4, height: 3 }, preview: { key: "p", width: 4, height: 3 } },
+      originalEtag: '"0123456789abcdef0123456789abcdef"',
+    });
+    expect(await ids("processing")).toEqual([]);
+    expect(await ids("ready")).toEqual([record.id]);
+
+    const ready = (await repository.get(record.id)) as ImageRecord;
+    await repository.softDelete(ready, now);
+    expect(await ids("ready")).toEqual([]);
+    const gone = (await repository.get(record.id)) as ImageRecord;
+    await repository.restore(gone, new Date().toISOString());
+    expect(await ids("ready")).toEqual([record.id]);
+
+    // A replaced original fails the ready image: it moves to the failed entries with it.
+    const replaced = await repository.markOriginalReplaced(
+      record,
+      new Date().toISOString(),
+      '"0123456789abcdef0123456789abcdef"',
+      { code: "original_replaced", message: "replaced" },
+    );
+    expect(replaced).toBe(true);
+    expect(await ids("ready")).toEqual([]);
+    expect(await ids("failed")).toEqual([record.id]);
+  });
+
+  it("moves an abandoned image from processing to failed in the status index", async () => {
+    const abandoner = `abandon${Date.now().toString(36)}`;
+    const repository = repositoryOn(counted().documents);
+    const [record] = libraryRecords(abandoner, 1, { status: () => "pending" }) as [ImageRecord];
+    await repository.create(record);
+    const ids = async (status: ImageRecord["status"]) =>
+      (await repository.list({ userId: abandoner, limit: 100, order: "asc", status })).items.map((r) => r.id);
+    // A lease that has already run out: its worker is gone.
+    await repository.claimForProcessing(record, new Date().toISOString(), "2000-01-01T00:00:00.000Z");
+    expect(await ids("processing")).toEqual([record.id]);
+    const marked = await repository.markAbandoned(record, new Date().toISOString(), {
+      code: "retries_exhausted",
+      message: "gone",
+    });
+    expect(marked).toBe(true);
+    expect(await ids("processing")).toEqual([]);
+    expect(await ids("failed")).toEqual([record.id]);
+  });
+});
+
+describe("keys of different users", () => {
+  it("refuses a user id that holds the key separator", async () => {
+    const repository = repositoryOn(counted().documents);
+    const [record] = libraryRecords("alice#x", 1, { tags: () => ["cats"] });
+    await expect(repository.create(record as ImageRecord)).rejects.toThrow(/must not contain '#'/);
+    await expect(repository.list({ userId: "alice#x", limit: 10, order: "desc" })).rejects.toThrow(
+      /must not contain '#'/,
+    );
+  });
+
+  it("never lists another user's image, even from an entry an older layout wrote", async () => {
+    const run = Date.now().toString(36);
+    const alice = `alice${run}`;
+    const repository = repositoryOn(counted().documents);
+    // `alice…#x`'s image tagged `cats` as the old layout stored it: its tag entry has the key
+    // `alice…#x#cats`, which is also what `alice…` listing the tag `x#cats` asks for.
+    const [other] = libraryRecords(`${alice}#x`, 1, { tags: () => ["cats"] }) as [ImageRecord];
+    const documents = counted().documents;
+    await documents.send(
+      new PutCommand({
+        TableName: outputs().table,
+        Item: {
+          pk: `IMAGE#${other.id}`,
+          sk: "IMAGE",
+          gsi1pk: `USER#${other.userId}`,
+          gsi1sk: `${other.createdAt}#${other.id}`,
+          ...other,
+        },
+      }),
+    );
+    await documents.send(
+      new PutCommand({
+        TableName: outputs().table,
+        Item: {
+          pk: `IMAGE#${other.id}`,
+          sk: "TAG#cats",
+          gsi2pk: `${other.userId}#cats`,
+          gsi2sk: `${other.createdAt}#${other.id}`,
+          imageId: other.id,
+        },
+      }),
+    );
+    const [own] = libraryRecords(alice, 1, { tags: () => ["x#cats"] }) as [ImageRecord];
+    await repository.create({ ...own, createdAt: new Date(Date.parse(own.createdAt) + 1000).toISOString() });
+
+    const page = await repository.list({ userId: alice, tag: "x#cats", limit: 10, order: "desc" });
+
+    expect(page.items.map((r) => r.userId)).toEqual([alice]);
+    expect(page.items.map((r) => r.id)).toEqual([own.id]);
+    expect(page.stats?.foreign).toBe(1);
+  });
+});
+
+describe("what a deleted image leaves behind", () => {
+  it("writes no tag items when the analysis is saved after a delete", async () => {
+    const repository = repositoryOn(counted().documents);
+    const [record] = libraryRecords(`deleted-${Date.now().toString(36)}`, 1, {
+      status: () => "ready",
+      tags: () => ["mine"],
+    }) as [ImageRecord];
+    await repository.create(record);
+    // The worker read the record before the user deleted it.
+    const stale = (await repository.get(record.id)) as ImageRecord;
+    await repository.softDelete(stale, new Date().toISOString());
+    const analysis = { status: "done" as const, provider: "basic", tags: ["ai-tag"] };
+
+    await expect(
+      repository.saveAnalysis(stale, new Date().toISOString(), analysis, ["mine", "ai-tag"]),
+    ).rejects.toBeInstanceOf(ConflictError);
+    // The caller reads again and saves on the deleted record: tags on the record, no tag items.
+    const fresh = (await repository.get(record.id)) as ImageRecord;
+    await repository.saveAnalysis(fresh, new Date().toISOString(), analysis, ["mine", "ai-tag"]);
+
+    expect(await partition(record.id)).toEqual(["IMAGE"]);
+    expect((await repository.get(record.id))?.tags).toEqual(["mine", "ai-tag"]);
+    // And a restore brings back the tag items of every tag, the AI's included.
+    const restored = await repository.restore(
+      (await repository.get(record.id)) as ImageRecord,
+      new Date().toISOString(),
+    );
+    expect(restored.tags).toEqual(["mine", "ai-tag"]);
+    expect(await partition(record.id)).toEqual(["IMAGE", "TAG#ai-tag", "TAG#mine"]);
+  });
+
+  it("purges every item of the image, leftovers from older writers included", async () => {
+    const repository = repositoryOn(counted().documents);
+    const [record] = libraryRecords(`purge-${Date.now().toString(36)}`, 1, {
+      status: () => "ready",
+      tags: () => ["a", "b"],
+    }) as [ImageRecord];
+    await repository.create(record);
+    await repository.softDelete(record, "2026-01-01T00:00:00.000Z");
+    // A tag item an older writer left for the deleted image.
+    await counted().documents.send(
+      new PutCommand({
+        TableName: outputs().table,
+        Item: {
+          pk: `IMAGE#${record.id}`,
+          sk: "TAG#left",
+          gsi2pk: `${record.userId}#left`,
+          gsi2sk: "x",
+          imageId: record.id,
+        },
+      }),
+    );
+    expect(await partition(record.id)).toEqual(["IMAGE", "TAG#left"]);
+
+    await repository.purge((await repository.get(record.id)) as ImageRecord);
+
+    expect(await partition(record.id)).toEqual([]);
+  });
+});
+
+describe("a table from before the status index", () => {
+  it("gets the index and its records their status keys on deploy", async () => {
+    const name = `legacy-${Date.now().toString(36)}`;
+    const dynamo = new DynamoDBClient(emulatorClientConfig(outputs().endpoint));
+    const index = (IndexName: string, n: number) => ({
+      IndexName,
+      KeySchema: [
+        { AttributeName: `gsi${n}pk`, KeyType: "HASH" as const },
+        { AttributeName: `gsi${n}sk`, KeyType: "RANGE" as const },
+      ],
+      Projection: { ProjectionType: "ALL" as const },
+    });
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"].map((AttributeName) => ({
+          AttributeName,
+          AttributeType: "S",
+        })),
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        GlobalSecondaryIndexes: [index("byUser", 1), index("byTag", 2)],
+      }),
+    );
+    try {
+      const records = libraryRecords("legacy", 3, {
+        status: (i) => (["ready", "failed", "ready"] as const)[i] ?? "ready",
+      });
+      const documents = counted().documents;
+      for (const r of records) {
+        await documents.send(
+          new PutCommand({
+            TableName: name,
+            Item: {
+              pk: `IMAGE#${r.id}`,
+              sk: "IMAGE",
+              gsi1pk: `USER#${r.userId}`,
+              gsi1sk: `${r.createdAt}#${r.id}`,
+              ...r,
+            },
+          }),
+        );
+      }
+
+      await ensureTable(dynamo, name, () => {});
+
+      const described = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+      expect(
+        described.Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === "byStatus")?.IndexStatus,
+      ).toBe("ACTIVE");
+      const repository = new DynamoImageRepository(documents, name);
+      const ready = await repository.list({ userId: "legacy", status: "ready", limit: 10, order: "asc" });
+      expect(ready.items.map((r) => r.id)).toEqual([records[0]?.id, records[2]?.id]);
+    } finally {
+      await dynamo.send(new DeleteTableCommand({ TableName: name }));
+    }
+  });
+});
