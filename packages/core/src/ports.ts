@@ -62,13 +62,9 @@ export interface ProcessedImage {
   thumbnails: { thumb: StoredThumbnail; preview: StoredThumbnail };
 }
 
-export interface PresignedUpload {
-  method: "PUT" | "POST";
-  url: string;
-  headers?: Record<string, string>;
-  fields?: Record<string, string>;
-  expiresAt: string;
-}
+import type { PresignedUpload } from "./api-schemas.js";
+
+export type { PresignedUpload };
 
 export interface ObjectStore {
   presignUpload(key: string, contentType: string, size: number): Promise<PresignedUpload>;
