@@ -6,7 +6,7 @@ import * as z from "zod";
 import { ALLOWED_CONTENT_TYPES } from "./upload-policy.js";
 
 const isoDateTime = z.string().describe("ISO-8601 timestamp");
-const dimensions = z.object({ width: z.number().int(), height: z.number().int() });
+const dimensions = z.object({ width: z.number().int().nonnegative(), height: z.number().int().nonnegative() });
 const errorDetail = z.object({ code: z.string(), message: z.string() });
 
 export const imageStatusSchema = z.enum(["pending", "processing", "ready", "failed"]);
@@ -20,7 +20,7 @@ export const imageAnalysisSchema = z.object({
   tags: z.array(z.string()),
   text: z.string().optional(),
   usage: z
-    .object({ inputTokens: z.number().int(), outputTokens: z.number().int() })
+    .object({ inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() })
     .optional()
     .describe("Tokens the AI provider billed for this analysis"),
   error: errorDetail.optional().describe("Why the analysis failed"),
@@ -37,58 +37,48 @@ export const imageUrlsSchema = z.object({
   preview: z.string().optional(),
 });
 
-export const imageSchema = z
-  .object({
-    id: z.string().describe("Server-generated, URL-safe, sortable by creation time"),
-    status: imageStatusSchema,
-    filename: z.string(),
-    contentType: z.enum(ALLOWED_CONTENT_TYPES),
-    size: z.number().int(),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
-    width: z.number().int().optional(),
-    height: z.number().int().optional(),
-    format: z.string().optional().describe("The format the bytes turned out to be (decoder name)"),
-    exif: exifSummarySchema.optional(),
-    tags: z.array(z.string()),
-    note: z.string().nullable(),
-    analysis: imageAnalysisSchema,
-    thumbnails: z.object({ thumb: dimensions, preview: dimensions }).optional(),
-    urls: imageUrlsSchema.optional().describe("Presigned GET URLs, valid for a few minutes"),
-    error: errorDetail.optional().describe("Only when status is failed"),
-  })
-  .meta({ id: "Image" });
+export const imageSchema = z.object({
+  id: z.string().describe("Server-generated, URL-safe, sortable by creation time"),
+  status: imageStatusSchema,
+  filename: z.string(),
+  contentType: z.enum(ALLOWED_CONTENT_TYPES),
+  size: z.number().int().nonnegative(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  width: z.number().int().nonnegative().optional(),
+  height: z.number().int().nonnegative().optional(),
+  format: z.string().optional().describe("The format the bytes turned out to be (decoder name)"),
+  exif: exifSummarySchema.optional(),
+  tags: z.array(z.string()),
+  note: z.string().nullable(),
+  analysis: imageAnalysisSchema,
+  thumbnails: z.object({ thumb: dimensions, preview: dimensions }).optional(),
+  urls: imageUrlsSchema.optional().describe("Presigned GET URLs, valid for a few minutes"),
+  error: errorDetail.optional().describe("Only when status is failed"),
+});
 
-export const presignedUploadSchema = z
-  .object({
-    method: z.enum(["PUT", "POST"]),
-    url: z.string(),
-    headers: z.record(z.string(), z.string()).optional(),
-    fields: z.record(z.string(), z.string()).optional(),
-    expiresAt: isoDateTime,
-  })
-  .meta({ id: "PresignedUpload" });
+export const presignedUploadSchema = z.object({
+  method: z.enum(["PUT", "POST"]),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()).optional(),
+  fields: z.record(z.string(), z.string()).optional(),
+  expiresAt: isoDateTime,
+});
 
-export const createdImageSchema = z
-  .object({ image: imageSchema, upload: presignedUploadSchema })
-  .meta({ id: "CreatedImage" });
+export const createdImageSchema = z.object({ image: imageSchema, upload: presignedUploadSchema });
 
-export const imagePageSchema = z
-  .object({
-    items: z.array(imageSchema),
-    nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last"),
-  })
-  .meta({ id: "ImagePage" });
+export const imagePageSchema = z.object({
+  items: z.array(imageSchema),
+  nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last"),
+});
 
-export const errorBodySchema = z
-  .object({
-    error: z.object({
-      code: z.string().describe("snake_case, stable"),
-      message: z.string().describe("What went wrong, for a person"),
-      details: z.unknown().optional().describe("Validation errors: each problem by path"),
-    }),
-  })
-  .meta({ id: "Error" });
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string().describe("snake_case, stable"),
+    message: z.string().describe("What went wrong, for a person"),
+    details: z.unknown().optional().describe("Validation errors: each problem by path"),
+  }),
+});
 
 export type ImageStatus = z.output<typeof imageStatusSchema>;
 export type AnalysisStatus = z.output<typeof analysisStatusSchema>;

@@ -3,7 +3,17 @@
  * (`io: "input"`) and the services' answers are typed by (`io: "output"`), and from the route
  * declaration, so the document cannot drift from what the API accepts and returns.
  */
-import { createImageInput, IMAGE_ID_PATTERN, listImagesQuery, updateImageInput } from "@picstack/core";
+import {
+  createdImageSchema,
+  createImageInput,
+  errorBodySchema,
+  IMAGE_ID_PATTERN,
+  imagePageSchema,
+  imageSchema,
+  listImagesQuery,
+  presignedUploadSchema,
+  updateImageInput,
+} from "@picstack/core";
 import { type RouteSpec, routes } from "@picstack/infrastructure";
 import * as z from "zod";
 
@@ -22,10 +32,16 @@ function inputSchema(schema: z.ZodType): Schema {
   return rest;
 }
 
-/** The named response schemas (zod `.meta({ id })`), with references between them. */
+/** The named response schemas, with references between them. */
 function componentSchemas(): Record<string, Schema> {
-  // Every schema given an id in core (Image, CreatedImage, ImagePage, PresignedUpload, Error).
-  const { schemas } = z.toJSONSchema(z.globalRegistry, {
+  // An explicit registry, not zod's global one: what a bundle never imports is not registered there.
+  const registry = z.registry<{ id: string }>();
+  registry.add(imageSchema, { id: "Image" });
+  registry.add(presignedUploadSchema, { id: "PresignedUpload" });
+  registry.add(createdImageSchema, { id: "CreatedImage" });
+  registry.add(imagePageSchema, { id: "ImagePage" });
+  registry.add(errorBodySchema, { id: "Error" });
+  const { schemas } = z.toJSONSchema(registry, {
     io: "output",
     unrepresentable: "any",
     uri: (id) => `#/components/schemas/${id}`,
