@@ -17,7 +17,11 @@ const BUDGET_SECONDS = 150;
 
 function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    // Its cache (.schemathesis/) goes with the rest of the local state, out of the work tree.
+    const child = spawn(command, args, {
+      cwd: join(repoRoot, ".picstack"),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (chunk) => {
       output += chunk;

@@ -6,7 +6,10 @@ import * as z from "zod";
 import { ALLOWED_CONTENT_TYPES } from "./upload-policy.js";
 
 const isoDateTime = z.string().describe("ISO-8601 timestamp");
-const dimensions = z.object({ width: z.number().int().nonnegative(), height: z.number().int().nonnegative() });
+const dimensions = z.object({
+  width: z.number().int().nonnegative(),
+  height: z.number().int().nonnegative(),
+});
 const errorDetail = z.object({ code: z.string(), message: z.string() });
 
 export const imageStatusSchema = z.enum(["pending", "processing", "ready", "failed"]);
