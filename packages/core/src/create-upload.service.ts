@@ -30,6 +30,7 @@ export const createImageInput = z.strictObject({
   // the pattern (generated from the same list) documents what `assertUploadAllowed` accepts.
   contentType: z
     .string()
+    .min(1)
     .max(255)
     .meta({
       pattern: ACCEPTED_CONTENT_TYPE_PATTERN,
