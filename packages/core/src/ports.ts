@@ -1,5 +1,8 @@
 /** The interfaces the domain needs from the outside world. Adapters live in @picstack/adapters. */
+import type { PresignedUpload } from "./api-schemas.js";
 import type { ExifSummary, ImageAnalysis, ImageRecord, StoredThumbnail } from "./image.js";
+
+export type { PresignedUpload };
 
 export interface ImageRepository {
   /** Stores a new record; fails if the id exists. */
@@ -61,10 +64,6 @@ export interface ProcessedImage {
   exif?: ExifSummary;
   thumbnails: { thumb: StoredThumbnail; preview: StoredThumbnail };
 }
-
-import type { PresignedUpload } from "./api-schemas.js";
-
-export type { PresignedUpload };
 
 export interface ObjectStore {
   presignUpload(key: string, contentType: string, size: number): Promise<PresignedUpload>;
