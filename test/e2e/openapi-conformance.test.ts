@@ -135,7 +135,10 @@ describe("the served OpenAPI document", () => {
     let limited = 0;
     for (let i = 0; i < 80 && limited === 0; i++) {
       const answer = await call("DELETE", "/images/{id}", "/images/01m819gdvpkk9mqydbm4k3rth7", { token });
-      if (answer.status === 429) limited = answer.status;
+      if (answer.status === 429) {
+        limited = answer.status;
+        expect(answer.headers.get("retry-after")).toMatch(/^[0-9]+$/);
+      }
     }
     expect(limited).toBe(429);
 

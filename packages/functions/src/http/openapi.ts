@@ -56,7 +56,7 @@ const CODES: Record<number, string> = {
   401: "Missing or invalid bearer token (`unauthorized`)",
   404: "No such image for this user (`image_not_found`); also for malformed ids, other users' and deleted images",
   409: "The image's state does not allow this",
-  413: "Declared size over the deployment's maximum (`payload_too_large`)",
+  413: "Too large (`payload_too_large`): a declared size over the deployment's maximum, or a body over the gateway's limit",
   415: "Unsupported media type (`unsupported_media_type`)",
   429: "Too many requests for this user (`rate_limited`); retry after `Retry-After` seconds",
   500: "Internal error (`internal_error`), with no internals",
@@ -74,9 +74,11 @@ function errors(answers: Record<number, string[]>): Record<string, Schema> {
       const response: Schema = { description, content: errorContent };
       if (status === "429") {
         response.headers = {
+          // Not required: API Gateway's own throttling (account and stage limits) answers 429 without it.
           "Retry-After": {
-            description: "Seconds until a request will be accepted again",
-            required: true,
+            description:
+              "Seconds until a request will be accepted again; always sent for the per-user limits",
+            required: false,
             schema: { type: "string", pattern: "^[0-9]+$" },
           },
         };
@@ -238,6 +240,8 @@ function operation(route: RouteSpec, options: DocumentOptions): Schema {
             400: ["validation_error", "invalid_json"],
             404: ["image_not_found"],
             409: ["conflict"],
+            // The gateway refuses bodies over its own limit (10 MB) before the handler sees them.
+            413: ["payload_too_large"],
             415: ["unsupported_media_type"],
             ...AUTHED,
           }),
