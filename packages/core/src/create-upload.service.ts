@@ -3,7 +3,7 @@ import * as z from "zod";
 import { newImageId } from "./ids.js";
 import type { Image, ImageRecord } from "./image.js";
 import { toImage } from "./image.js";
-import { NO_CONTROL_CHARACTERS, NOT_BLANK } from "./patterns.js";
+import { NO_CONTROL_CHARACTERS, NOT_BLANK, textUpTo } from "./patterns.js";
 import type { Clock, ImageRepository, ObjectStore, PresignedUpload } from "./ports.js";
 import { originalKey } from "./storage-layout.js";
 import { MAX_TAG_LENGTH, MAX_TAGS, normalizeTags } from "./tags.js";
@@ -16,13 +16,11 @@ import {
 export const MAX_NOTE_LENGTH = 2000;
 
 /** A user tag as sent: 1–50 characters with something besides whitespace (trimmed, lower-cased after). */
-export const tagInput = z.string().max(MAX_TAG_LENGTH).regex(NOT_BLANK, "must not be blank");
+export const tagInput = textUpTo(MAX_TAG_LENGTH).regex(NOT_BLANK, "must not be blank");
 export const tagsInput = z.array(tagInput).max(MAX_TAGS);
 
 export const createImageInput = z.strictObject({
-  filename: z
-    .string()
-    .max(255)
+  filename: textUpTo(255)
     .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
     .regex(NOT_BLANK, "must not be blank")
     .trim(),
@@ -37,7 +35,7 @@ export const createImageInput = z.strictObject({
       description: `One of ${ALLOWED_CONTENT_TYPES.join(", ")}; case and surrounding whitespace are ignored`,
     }),
   size: z.number().int().positive().describe("Bytes; over the deployment's maximum answers 413"),
-  note: z.string().max(MAX_NOTE_LENGTH).nullable().optional(),
+  note: textUpTo(MAX_NOTE_LENGTH).nullable().optional(),
   tags: tagsInput.optional(),
 });
 

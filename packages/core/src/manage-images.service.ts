@@ -5,9 +5,9 @@ import type { CursorCodec } from "./cursor.js";
 import { DomainError, ImageNotFoundError } from "./errors.js";
 import { getOwnedImage, presignImageUrls } from "./get-image.service.js";
 import { type Image, toImage } from "./image.js";
-import { NOT_BLANK } from "./patterns.js";
+import { NOT_BLANK, textUpTo } from "./patterns.js";
 import type { AnalysisQueue, Clock, ImageRepository, ListQuery, ObjectStore } from "./ports.js";
-import { normalizeTags } from "./tags.js";
+import { MAX_TAG_LENGTH, normalizeTags } from "./tags.js";
 
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
 
@@ -27,7 +27,7 @@ export const listImagesQuery = z.strictObject({
   cursor: z.string().min(1).max(2048).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
-  tag: z.string().max(50).regex(NOT_BLANK, "must not be blank").trim().toLowerCase().optional(),
+  tag: textUpTo(MAX_TAG_LENGTH).regex(NOT_BLANK, "must not be blank").trim().toLowerCase().optional(),
   status: z.enum(["pending", "processing", "ready", "failed"]).optional(),
   order: z.enum(["desc", "asc"]).default("desc"),
 });
@@ -35,7 +35,7 @@ export type ListImagesQuery = z.infer<typeof listImagesQuery>;
 
 export const updateImageInput = z
   .strictObject({
-    note: z.string().max(MAX_NOTE_LENGTH).nullable().optional(),
+    note: textUpTo(MAX_NOTE_LENGTH).nullable().optional(),
     tags: tagsInput.optional(),
   })
   .refine((v) => v.note !== undefined || v.tags !== undefined, "Give a note, tags, or both")

@@ -166,6 +166,11 @@ describe("the document's request schemas refuse what the server refuses", () => 
       { ...base, filename: "" },
       { ...base, filename: "é".repeat(255) },
       { ...base, filename: "a".repeat(256) },
+      // Characters as JSON Schema counts them: an emoji is one, though two UTF-16 units.
+      { ...base, filename: "\u{1F600}".repeat(255) },
+      { ...base, filename: "\u{1F600}".repeat(256) },
+      { ...base, tags: ["\u{1F600}".repeat(50)] },
+      { ...base, note: "\u{1F600}".repeat(2000) },
       { ...base, size: 0 },
       { ...base, size: 1.5 },
       { ...base, size: MAX },
