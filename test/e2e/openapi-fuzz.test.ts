@@ -66,6 +66,14 @@ describe("the API against its own OpenAPI document", () => {
 
       // Assess
       const summary = output.slice(output.lastIndexOf("SUMMARY") - 40);
+      // The run's figures in the test log: cases generated, scenarios and links followed.
+      console.info(
+        output
+          .split("\n")
+          .filter((l) => /generated,|Scenarios:|API Links:|Seed:/.test(l))
+          .map((l) => `schemathesis ${l.trim()}`)
+          .join("\n"),
+      );
       expect(code, output.slice(-20_000)).toBe(0);
       expect(summary).toMatch(/Test cases:\s+\d+ generated, \d+ passed/);
       // Stateful sequences ran: created images were followed to their routes through the links.
