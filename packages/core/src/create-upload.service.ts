@@ -3,28 +3,40 @@ import * as z from "zod";
 import { newImageId } from "./ids.js";
 import type { Image, ImageRecord } from "./image.js";
 import { toImage } from "./image.js";
+import { NO_CONTROL_CHARACTERS, NOT_BLANK, textUpTo } from "./patterns.js";
 import type { Clock, ImageRepository, ObjectStore, PresignedUpload } from "./ports.js";
 import { originalKey } from "./storage-layout.js";
-import { normalizeTags } from "./tags.js";
-import { assertUploadAllowed } from "./upload-policy.js";
+import { MAX_TAG_LENGTH, MAX_TAGS, normalizeTags } from "./tags.js";
+import {
+  ACCEPTED_CONTENT_TYPE_PATTERN,
+  ALLOWED_CONTENT_TYPES,
+  assertUploadAllowed,
+} from "./upload-policy.js";
 
 export const MAX_NOTE_LENGTH = 2000;
 
-// Control characters would end up in Content-Disposition headers and logs.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/** A user tag as sent: 1–50 characters with something besides whitespace (trimmed, lower-cased after). */
+export const tagInput = textUpTo(MAX_TAG_LENGTH).regex(NOT_BLANK, "must not be blank");
+export const tagsInput = z.array(tagInput).max(MAX_TAGS);
 
 export const createImageInput = z.strictObject({
-  filename: z
+  filename: textUpTo(255)
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+    .regex(NOT_BLANK, "must not be blank")
+    .trim(),
+  // A type outside the accepted list is a 415, not a 400, so the schema does not refuse it itself;
+  // the pattern (generated from the same list) documents what `assertUploadAllowed` accepts.
+  contentType: z
     .string()
-    .trim()
     .min(1)
     .max(255)
-    .refine((s) => !CONTROL_CHARS.test(s), "must not contain control characters"),
-  contentType: z.string().min(1).max(255),
-  size: z.number().int().positive(),
-  note: z.string().max(MAX_NOTE_LENGTH).nullable().optional(),
-  tags: z.array(z.string().max(200)).max(100).optional(),
+    .meta({
+      pattern: ACCEPTED_CONTENT_TYPE_PATTERN,
+      description: `One of ${ALLOWED_CONTENT_TYPES.join(", ")}; case and surrounding whitespace are ignored`,
+    }),
+  size: z.number().int().positive().describe("Bytes; over the deployment's maximum answers 413"),
+  note: textUpTo(MAX_NOTE_LENGTH).nullable().optional(),
+  tags: tagsInput.optional(),
 });
 
 export type CreateImageInput = z.infer<typeof createImageInput>;

@@ -1,8 +1,15 @@
 /** The image record as stored, and the image as clients see it (shared API contract "Image"). */
+import type { ExifSummary, Image, ImageAnalysis, ImageStatus, ImageUrls } from "./api-schemas.js";
 import type { AllowedContentType } from "./upload-policy.js";
 
-export type ImageStatus = "pending" | "processing" | "ready" | "failed";
-export type AnalysisStatus = "pending" | "done" | "failed" | "skipped";
+export type {
+  AnalysisStatus,
+  ExifSummary,
+  Image,
+  ImageAnalysis,
+  ImageStatus,
+  ImageUrls,
+} from "./api-schemas.js";
 
 export interface Dimensions {
   width: number;
@@ -11,24 +18,6 @@ export interface Dimensions {
 
 export interface StoredThumbnail extends Dimensions {
   key: string;
-}
-
-export interface ImageAnalysis {
-  status: AnalysisStatus;
-  provider?: string;
-  model?: string;
-  description?: string;
-  tags: string[];
-  text?: string;
-  usage?: { inputTokens: number; outputTokens: number };
-  error?: { code: string; message: string };
-}
-
-/** What the original's EXIF said, kept on the record (the thumbnails carry no metadata). */
-export interface ExifSummary {
-  camera?: string;
-  /** When the photo was taken, as the camera recorded it (ISO-8601). */
-  takenAt?: string;
 }
 
 export interface ImageRecord {
@@ -60,33 +49,6 @@ export interface ImageRecord {
   leaseUntil?: string;
   /** Set by a soft delete; the image is purged after the retention period. */
   deletedAt?: string;
-}
-
-export interface ImageUrls {
-  original?: string;
-  thumb?: string;
-  preview?: string;
-}
-
-/** The client-facing shape. Storage keys, owner and leases stay inside. */
-export interface Image {
-  id: string;
-  status: ImageStatus;
-  filename: string;
-  contentType: AllowedContentType;
-  size: number;
-  createdAt: string;
-  updatedAt: string;
-  width?: number;
-  height?: number;
-  format?: string;
-  exif?: ExifSummary;
-  tags: string[];
-  note: string | null;
-  analysis: ImageAnalysis;
-  thumbnails?: { thumb: Dimensions; preview: Dimensions };
-  urls?: ImageUrls;
-  error?: { code: string; message: string };
 }
 
 export function toImage(record: ImageRecord, urls?: ImageUrls): Image {

@@ -1,4 +1,5 @@
 export * from "./analysis.js";
+export * from "./api-schemas.js";
 export * from "./create-upload.service.js";
 export * from "./cursor.js";
 export * from "./errors.js";
@@ -6,6 +7,7 @@ export * from "./get-image.service.js";
 export * from "./ids.js";
 export * from "./image.js";
 export * from "./manage-images.service.js";
+export * from "./patterns.js";
 export * from "./ports.js";
 export * from "./process-upload.service.js";
 export * from "./rate-limit.js";

@@ -1,31 +1,33 @@
 /** List, update, delete, restore and purge a user's images. */
 import * as z from "zod";
-import { MAX_NOTE_LENGTH } from "./create-upload.service.js";
+import { MAX_NOTE_LENGTH, tagsInput } from "./create-upload.service.js";
 import type { CursorCodec } from "./cursor.js";
 import { DomainError, ImageNotFoundError } from "./errors.js";
 import { getOwnedImage, presignImageUrls } from "./get-image.service.js";
 import { type Image, toImage } from "./image.js";
+import { NOT_BLANK, textUpTo } from "./patterns.js";
 import type { AnalysisQueue, Clock, ImageRepository, ListQuery, ListStats, ObjectStore } from "./ports.js";
-import { normalizeTags } from "./tags.js";
+import { MAX_TAG_LENGTH, normalizeTags } from "./tags.js";
 
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
 
+/**
+ * A page size as the query string carries it: digits only (`0x10`, ` 5` and `1e1` are not page sizes,
+ * whatever Number() makes of them), 1–100, leading zeros allowed. A pattern, so the document says it.
+ */
+export const LIMIT_PATTERN = /^(?:0{0,2}[1-9]|0?[1-9][0-9]|100)$/;
+
 export const listImagesQuery = z.strictObject({
-  // Digits only: `0x10`, ` 5` and `1e1` are not page sizes, whatever Number() makes of them.
   limit: z
-    .union([
-      z.number(),
-      z
-        .string()
-        .regex(/^[0-9]{1,3}$/, "must be a whole number from 1 to 100")
-        .transform(Number),
-    ])
-    .pipe(z.number().int().min(1).max(100))
-    .default(20),
+    .string()
+    .regex(LIMIT_PATTERN, "must be a whole number from 1 to 100")
+    .prefault("20")
+    .transform(Number)
+    .describe("Page size, 1–100 (default 20)"),
   cursor: z.string().min(1).max(2048).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
-  tag: z.string().trim().toLowerCase().min(1).max(50).optional(),
+  tag: textUpTo(MAX_TAG_LENGTH).regex(NOT_BLANK, "must not be blank").trim().toLowerCase().optional(),
   status: z.enum(["pending", "processing", "ready", "failed"]).optional(),
   order: z.enum(["desc", "asc"]).default("desc"),
 });
@@ -33,10 +35,12 @@ export type ListImagesQuery = z.infer<typeof listImagesQuery>;
 
 export const updateImageInput = z
   .strictObject({
-    note: z.string().max(MAX_NOTE_LENGTH).nullable().optional(),
-    tags: z.array(z.string().max(200)).max(100).optional(),
+    note: textUpTo(MAX_NOTE_LENGTH).nullable().optional(),
+    tags: tagsInput.optional(),
   })
-  .refine((v) => v.note !== undefined || v.tags !== undefined, "Give a note, tags, or both");
+  .refine((v) => v.note !== undefined || v.tags !== undefined, "Give a note, tags, or both")
+  // The refinement above in the document's terms: the object allows only these two keys.
+  .meta({ minProperties: 1 });
 export type UpdateImageInput = z.infer<typeof updateImageInput>;
 
 export class RestoreWindowClosedError extends DomainError {

@@ -1,5 +1,8 @@
 /** The interfaces the domain needs from the outside world. Adapters live in @picstack/adapters. */
+import type { PresignedUpload } from "./api-schemas.js";
 import type { ExifSummary, ImageAnalysis, ImageRecord, StoredThumbnail } from "./image.js";
+
+export type { PresignedUpload };
 
 /** What names an image in storage: its id, and the owner and creation time its index keys are built from. */
 export type ImageRef = Pick<ImageRecord, "id" | "userId" | "createdAt">;
@@ -107,14 +110,6 @@ export interface ProcessedImage {
   thumbnails: { thumb: StoredThumbnail; preview: StoredThumbnail };
   /** The ETag of the original bytes that were checked and thumbnailed. */
   originalEtag: string;
-}
-
-export interface PresignedUpload {
-  method: "PUT" | "POST";
-  url: string;
-  headers?: Record<string, string>;
-  fields?: Record<string, string>;
-  expiresAt: string;
 }
 
 export interface ObjectStore {

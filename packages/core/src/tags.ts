@@ -8,7 +8,9 @@ export function normalizeTags(tags: ReadonlyArray<string>): string[] {
   const out: string[] = [];
   for (const raw of tags) {
     const tag = raw.trim().toLowerCase();
-    if (tag.length === 0 || tag.length > MAX_TAG_LENGTH) {
+    // Characters as the API documents them (code points), not UTF-16 units.
+    const length = [...tag].length;
+    if (length === 0 || length > MAX_TAG_LENGTH) {
       throw new ValidationError(`Each tag must be 1–${MAX_TAG_LENGTH} characters after trimming`);
     }
     if (!out.includes(tag)) out.push(tag);

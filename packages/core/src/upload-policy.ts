@@ -1,5 +1,7 @@
 /** What may be uploaded: content types, their file extensions and the sharp formats that match them. */
+
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
+import { TRIMMED_CHARACTERS } from "./patterns.js";
 
 export const ALLOWED_CONTENT_TYPES = [
   "image/jpeg",
@@ -11,6 +13,17 @@ export const ALLOWED_CONTENT_TYPES = [
   "image/heic",
   "image/heif",
 ] as const;
+
+/**
+ * What `createUpload` accepts for `contentType` before it trims and lower-cases it, as a pattern an
+ * OpenAPI document can carry (JSON Schema patterns have no case-insensitive flag).
+ */
+export const ACCEPTED_CONTENT_TYPE_PATTERN = (() => {
+  const trimmed = `[${TRIMMED_CHARACTERS}]*`;
+  const anyCase = (type: string) =>
+    [...type].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join("");
+  return `^${trimmed}(?:${ALLOWED_CONTENT_TYPES.map(anyCase).join("|")})${trimmed}$`;
+})();
 
 export type AllowedContentType = (typeof ALLOWED_CONTENT_TYPES)[number];
 

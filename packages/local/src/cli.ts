@@ -7,7 +7,7 @@
  *   token   <userId> [--expires-in seconds]                                  print a dev bearer token
  *   purge   [--port ...]                                                      run the scheduled purge job once, now
  *   dlq     list|redrive [--port ...]                                         show or redrive the analysis dead-letter queue
- *   setup                                                                     install MiniStack and build the sharp layer ahead of time
+ *   setup                                                                     install MiniStack and the API test tools, build the sharp layer ahead of time
  */
 import { parseArgs } from "node:util";
 import { USER_ID_PATTERN } from "@picstack/core";
@@ -16,7 +16,7 @@ import { buildClients } from "./build-clients.js";
 import { deploy, runJob } from "./deploy.js";
 import { signDevToken } from "./dev-issuer.js";
 import { listDeadLetters, redriveDeadLetters } from "./dlq.js";
-import { ensureMinistackInstalled, type Target } from "./emulator.js";
+import { ensureMinistackInstalled, ensureTestToolsInstalled, type Target } from "./emulator.js";
 import { startLocalStack, writeOutputs } from "./local-stack.js";
 import { outputsFile } from "./paths.js";
 
@@ -76,10 +76,11 @@ async function main(): Promise<void> {
     }
     case "setup": {
       const bin = ensureMinistackInstalled();
+      const { schemathesis } = ensureTestToolsInstalled();
       const layer = await buildSharpLayer();
       await buildClients();
       process.stdout.write(
-        `MiniStack: ${bin}\nsharp layer: ${layer}\nweb gallery: packages/web/dist\nCLI: packages/cli/dist/picstack.mjs\n`,
+        `MiniStack: ${bin}\nschemathesis: ${schemathesis}\nsharp layer: ${layer}\nweb gallery: packages/web/dist\nCLI: packages/cli/dist/picstack.mjs\n`,
       );
       return;
     }

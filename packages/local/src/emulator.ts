@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { picstackHome, repoRoot } from "./paths.js";
 
@@ -22,6 +22,7 @@ export interface Emulator {
 }
 
 const REQUIREMENTS = join(repoRoot, "infrastructure/local/requirements.txt");
+const TEST_REQUIREMENTS = join(repoRoot, "infrastructure/local/requirements-test.txt");
 
 function log(message: string): void {
   process.stderr.write(`[picstack] ${message}\n`);
@@ -61,17 +62,19 @@ function findPython(): string {
   return python;
 }
 
-/** Creates `.picstack/venv` with the pinned MiniStack, once per requirements file content. */
-export function ensureMinistackInstalled(home = picstackHome()): string {
+/**
+ * Installs a requirements file into `.picstack/venv` (created on first use), once per content of that
+ * file: a stamp beside the venv remembers what was installed, so a second run costs a file read.
+ */
+function ensureRequirements(home: string, file: string, stampName: string, what: string): string {
   const venv = join(home, "venv");
-  const bin = join(venv, "bin", "ministack");
-  const requirements = readFileSync(REQUIREMENTS);
-  const stamp = join(venv, ".picstack-requirements");
+  const requirements = readFileSync(file);
+  const stamp = join(venv, stampName);
   const digest = createHash("sha256").update(requirements).digest("hex");
-  if (existsSync(bin) && existsSync(stamp) && readFileSync(stamp, "utf8") === digest) return bin;
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === digest) return venv;
 
   const python = findPython();
-  log(`installing MiniStack into ${venv} (first run only)`);
+  log(`installing ${what} into ${venv} (first run only)`);
   mkdirSync(home, { recursive: true });
   const run = (cmd: string, args: string[]) => {
     const result = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
@@ -85,10 +88,27 @@ export function ensureMinistackInstalled(home = picstackHome()): string {
     "--quiet",
     "--disable-pip-version-check",
     "-r",
-    REQUIREMENTS,
+    file,
   ]);
   writeFileSync(stamp, digest);
+  return venv;
+}
+
+/** Creates `.picstack/venv` with the pinned MiniStack, once per requirements file content. */
+export function ensureMinistackInstalled(home = picstackHome()): string {
+  const bin = join(home, "venv", "bin", "ministack");
+  if (!existsSync(bin)) rmSync(join(home, "venv", ".picstack-requirements"), { force: true });
+  ensureRequirements(home, REQUIREMENTS, ".picstack-requirements", "MiniStack");
   return bin;
+}
+
+/** Adds the pinned test tools (schemathesis, which fuzzes the API from its OpenAPI document). */
+export function ensureTestToolsInstalled(home = picstackHome()): { schemathesis: string } {
+  ensureMinistackInstalled(home);
+  const bin = join(home, "venv", "bin", "schemathesis");
+  if (!existsSync(bin)) rmSync(join(home, "venv", ".picstack-test-requirements"), { force: true });
+  ensureRequirements(home, TEST_REQUIREMENTS, ".picstack-test-requirements", "the API test tools");
+  return { schemathesis: bin };
 }
 
 export interface MinistackOptions {

@@ -1,19 +1,8 @@
 /** GET /openapi.json and GET /docs: the API's own description, public. */
 
+import { config } from "../config.js";
 import { http, json } from "./middleware.js";
-import { openApiDocument } from "./openapi.js";
-
-function serverUrl(event: {
-  headers: Record<string, string | undefined> | null;
-  requestContext?: { stage?: string; path?: string };
-}) {
-  const host = event.headers?.Host ?? event.headers?.host;
-  const proto = event.headers?.["X-Forwarded-Proto"] ?? event.headers?.["x-forwarded-proto"] ?? "https";
-  const path = event.requestContext?.path ?? "";
-  // requestContext.path is the full path as the client sent it: drop the route to get the base URL.
-  const base = path.replace(/\/(openapi\.json|docs)$/, "");
-  return host ? `${proto}://${host}${base}` : undefined;
-}
+import { openApiDocument, serverUrl } from "./openapi.js";
 
 const page = (specUrl: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -43,5 +32,9 @@ export const handler = http({ auth: false }, async ({ event }) => {
       body: page("openapi.json"),
     };
   }
-  return json(200, openApiDocument(serverUrl(event)), { "Cache-Control": "public, max-age=300" });
+  return json(
+    200,
+    openApiDocument({ serverUrl: serverUrl(event), maxUploadBytes: config().maxUploadBytes }),
+    { "Cache-Control": "public, max-age=300" },
+  );
 });
