@@ -94,6 +94,24 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
     [remember],
   );
 
+  /**
+   * A newer copy of a listed image, from a poll or the details dialog. Only updates: an answer that
+   * was in flight while the image was deleted must not bring its card back.
+   */
+  const refresh = useCallback(
+    (image: Image) => {
+      remember([image]);
+      setItems((current) => {
+        const at = current.findIndex((i) => i.id === image.id);
+        if (at === -1) return current;
+        const copy = [...current];
+        copy[at] = image;
+        return copy;
+      });
+    },
+    [remember],
+  );
+
   const query = useCallback((): ListImagesQuery => {
     const q: ListImagesQuery = { limit: PAGE_SIZE };
     if (filters.tag) q.tag = filters.tag;
@@ -175,12 +193,12 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
       for (const id of unsettledIds.split(",").slice(0, 12)) {
         client
           .getImage(id)
-          .then(upsert)
+          .then(refresh)
           .catch(() => {});
       }
     }, 3000);
     return () => clearInterval(timer);
-  }, [unsettledIds, client, upsert]);
+  }, [unsettledIds, client, refresh]);
 
   const updateRow = (key: string, change: Partial<UploadRow>) =>
     setUploads((rows) => rows.map((r) => (r.key === key ? { ...r, ...change } : r)));
@@ -225,7 +243,7 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
       const ready = await client.waitUntilReady(image.id, {
         timeoutMs: 180_000,
         onUpdate: (update) => {
-          upsert(update);
+          refresh(update);
           updateRow(key, {
             status:
               update.status === "ready"
@@ -236,11 +254,11 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
           });
         },
       });
-      upsert(ready);
+      refresh(ready);
       updateRow(key, { status: "ready", done: true });
     } catch (e) {
       if (e instanceof ImageFailedError) {
-        upsert(e.image);
+        refresh(e.image);
         updateRow(key, { status: `failed: ${e.image.error?.message ?? e.message}`, done: true });
       } else {
         updateRow(key, { status: `failed: ${e instanceof Error ? e.message : String(e)}`, done: true });
@@ -473,7 +491,7 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
         <Details
           client={client}
           image={selectedImage}
-          onChange={upsert}
+          onChange={refresh}
           onDelete={remove}
           onError={fail}
           onClose={() => {
