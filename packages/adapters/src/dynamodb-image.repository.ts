@@ -115,6 +115,27 @@ const BATCH_WRITE_MAX = 25;
 const UNPROCESSED_RETRIES = 6;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A write refused by its condition, alone or inside a transaction. */
+const isConflict = (error: unknown) =>
+  isConditionFailure(error) || (error as Error)?.name === "TransactionCanceledException";
+
+/**
+ * Sends `pending` and then whatever DynamoDB leaves unprocessed, with backoff, until nothing is left.
+ * The SDK retries failed calls, not the unprocessed part of a successful batch call.
+ */
+async function untilProcessed<T>(
+  pending: T[],
+  send: (batch: T[]) => Promise<T[] | undefined>,
+  what: string,
+): Promise<void> {
+  let left: T[] | undefined = pending;
+  for (let attempt = 0; left && left.length > 0; attempt++) {
+    if (attempt > UNPROCESSED_RETRIES) throw new Error(`DynamoDB left ${what} unprocessed after retries`);
+    if (attempt > 0) await backoff(attempt);
+    left = await send(left);
+  }
+}
 /** Full-jitter exponential backoff, as AWS advises for unprocessed keys and throttling. */
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
 
@@ -305,22 +326,26 @@ export class DynamoImageRepository implements ImageRepository {
     const found = new Map<string, ImageRecord>();
     const unique = [...new Set(pks)];
     for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
-      let keys: Array<Record<string, unknown>> | undefined = unique
+      const keys = unique
         .slice(i, i + BATCH_GET_MAX)
-        .map((pk) => ({ pk, sk: IMAGE_SK }));
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) throw new Error("DynamoDB left keys unprocessed after retries");
-        if (attempt > 0) await backoff(attempt);
-        stats.calls++;
-        const result: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          stats.itemsRead++;
-          found.set(item.pk as string, toRecord(item));
-        }
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
+        .map((pk): Record<string, unknown> => ({ pk, sk: IMAGE_SK }));
+      await untilProcessed(
+        keys,
+        async (batch) => {
+          stats.calls++;
+          const result: BatchGetCommandOutput = await this.db.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true } },
+            }),
+          );
+          for (const item of result.Responses?.[this.tableName] ?? []) {
+            stats.itemsRead++;
+            found.set(item.pk as string, toRecord(item));
+          }
+          return result.UnprocessedKeys?.[this.tableName]?.Keys;
+        },
+        "keys",
+      );
     }
     return pks.map((pk) => found.get(pk));
   }
@@ -470,23 +495,23 @@ export class DynamoImageRepository implements ImageRepository {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error) || (error as Error)?.name === "TransactionCanceledException") {
-        throw new ConflictError(`Image ${record.id} was restored meanwhile`);
-      }
+      if (isConflict(error)) throw new ConflictError(`Image ${record.id} was restored meanwhile`);
       throw error;
     }
     for (let i = 0; i < rest.length; i += BATCH_WRITE_MAX) {
-      let requests: Array<Record<string, unknown>> | undefined = rest
+      const requests = rest
         .slice(i, i + BATCH_WRITE_MAX)
-        .map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 0; requests && requests.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) throw new Error("DynamoDB left deletes unprocessed after retries");
-        if (attempt > 0) await backoff(attempt);
-        const result = await this.db.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = result.UnprocessedItems?.[this.tableName] as Array<Record<string, unknown>> | undefined;
-      }
+        .map((Key): Record<string, unknown> => ({ DeleteRequest: { Key } }));
+      await untilProcessed(
+        requests,
+        async (batch) => {
+          const result = await this.db.send(
+            new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } }),
+          );
+          return result.UnprocessedItems?.[this.tableName] as Array<Record<string, unknown>> | undefined;
+        },
+        "deletes",
+      );
     }
   }
 
@@ -580,9 +605,8 @@ export class DynamoImageRepository implements ImageRepository {
     try {
       await this.transact(items);
     } catch (error) {
-      if (isConditionFailure(error) || (error as Error)?.name === "TransactionCanceledException") {
+      if (isConflict(error))
         throw new ConflictError(`Image ${id} changed meanwhile; read it again and retry`);
-      }
       throw error;
     }
   }
@@ -635,7 +659,6 @@ export class DynamoImageRepository implements ImageRepository {
       ExpressionAttributeNames: { "#status": "status", "#format": "format" },
       ExpressionAttributeValues: {
         ":ready": "ready",
-        ":processing": "processing",
         ":now": now,
         ":w": result.width,
         ":h": result.height,
@@ -648,17 +671,7 @@ export class DynamoImageRepository implements ImageRepository {
   }
 
   async markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void> {
-    await this.finish(ref, "failed", {
-      UpdateExpression:
-        "SET #status = :failed, gsi3sk = :statusKey, updatedAt = :now, #error = :e REMOVE leaseUntil",
-      ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-      ExpressionAttributeValues: {
-        ":failed": "failed",
-        ":processing": "processing",
-        ":now": now,
-        ":e": error,
-      },
-    });
+    await this.finish(ref, "failed", failedUpdate(now, error));
   }
 
   async markAbandoned(
@@ -666,20 +679,13 @@ export class DynamoImageRepository implements ImageRepository {
     now: string,
     error: { code: string; message: string },
   ): Promise<boolean> {
-    return this.conditionalUpdate(ref.id, {
-      UpdateExpression:
-        "SET #status = :failed, gsi3sk = :statusKey, updatedAt = :now, #error = :e REMOVE leaseUntil",
-      // Only when no live worker owns it: its lease has run out.
-      ConditionExpression: "#status = :processing AND leaseUntil < :now",
-      ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-      ExpressionAttributeValues: {
-        ":failed": "failed",
-        ":processing": "processing",
-        ":now": now,
-        ":e": error,
-        ":statusKey": statusSortKey(ref, "failed"),
-      },
-    });
+    // Only when no live worker owns it: its lease has run out.
+    return this.moveStatus(
+      ref,
+      "failed",
+      "#status = :processing AND leaseUntil < :now",
+      failedUpdate(now, error),
+    );
   }
 
   async markOriginalReplaced(
@@ -688,10 +694,9 @@ export class DynamoImageRepository implements ImageRepository {
     originalEtag: string,
     error: { code: string; message: string },
   ): Promise<boolean> {
-    return this.conditionalUpdate(ref.id, {
+    return this.moveStatus(ref, "failed", "#status = :ready AND originalEtag = :etag", {
       UpdateExpression:
         "SET #status = :failed, gsi3sk = :statusKey, updatedAt = :now, #error = :e REMOVE thumbnails",
-      ConditionExpression: "#status = :ready AND originalEtag = :etag",
       ExpressionAttributeNames: { "#status": "status", "#error": "error" },
       ExpressionAttributeValues: {
         ":failed": "failed",
@@ -699,7 +704,6 @@ export class DynamoImageRepository implements ImageRepository {
         ":now": now,
         ":e": error,
         ":etag": originalEtag,
-        ":statusKey": statusSortKey(ref, "failed"),
       },
     });
   }
@@ -730,41 +734,23 @@ export class DynamoImageRepository implements ImageRepository {
     }
   }
 
-  /** An update whose condition decides whether it applies; returns whether it did. */
-  private async conditionalUpdate(
-    id: string,
-    update: Pick<
-      ConstructorParameters<typeof UpdateCommand>[0],
-      "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
-    >,
-  ): Promise<boolean> {
-    try {
-      await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: imageKey(id), ...update }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
   /**
-   * Moves a processing image to a final status. Only `gsi3sk` changes: `gsi3pk` is absent while the image
-   * is deleted, which keeps a deleted image out of the status index whatever its worker does meanwhile.
+   * Sets a new status, when `condition` holds; returns whether it did. `:statusKey` is the status
+   * index's sort key for the new status. Only `gsi3sk` changes: `gsi3pk` is absent while the image is
+   * deleted, which keeps a deleted image out of the status index whatever its worker does meanwhile.
    */
-  private async finish(
+  private async moveStatus(
     ref: ImageRef,
     status: ImageRecord["status"],
-    update: Pick<
-      ConstructorParameters<typeof UpdateCommand>[0],
-      "UpdateExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
-    >,
-  ): Promise<void> {
+    condition: string,
+    update: StatusUpdate,
+  ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: imageKey(ref.id),
-          ConditionExpression: "#status = :processing",
+          ConditionExpression: condition,
           ...update,
           ExpressionAttributeValues: {
             ...update.ExpressionAttributeValues,
@@ -772,9 +758,34 @@ export class DynamoImageRepository implements ImageRepository {
           },
         }),
       );
+      return true;
     } catch (error) {
-      if (isConditionFailure(error)) throw new ConflictError(`Image ${ref.id} is no longer being processed`);
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
+
+  /** Moves a processing image to a final status (ConflictError when it is no longer processing). */
+  private async finish(ref: ImageRef, status: ImageRecord["status"], update: StatusUpdate): Promise<void> {
+    const moved = await this.moveStatus(ref, status, "#status = :processing", {
+      ...update,
+      ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":processing": "processing" },
+    });
+    if (!moved) throw new ConflictError(`Image ${ref.id} is no longer being processed`);
+  }
+}
+
+type StatusUpdate = Pick<
+  ConstructorParameters<typeof UpdateCommand>[0],
+  "UpdateExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
+>;
+
+/** The update that fails an image with `error`. */
+function failedUpdate(now: string, error: { code: string; message: string }): StatusUpdate {
+  return {
+    UpdateExpression:
+      "SET #status = :failed, gsi3sk = :statusKey, updatedAt = :now, #error = :e REMOVE leaseUntil",
+    ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+    ExpressionAttributeValues: { ":failed": "failed", ":processing": "processing", ":now": now, ":e": error },
+  };
 }
