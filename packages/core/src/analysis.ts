@@ -184,8 +184,6 @@ export async function analyzeImage(
   preview: Uint8Array,
   features: ImageFeatures,
 ): Promise<ImageAnalysis> {
-  const { provider } = deps;
-  const base = { provider: provider.name, ...(provider.model ? { model: provider.model } : {}) };
   const result = await runProvider(deps, preview, features);
   let analysis: ImageAnalysis;
   if (result.ok) {
@@ -197,14 +195,14 @@ export async function analyzeImage(
     const text = typeof output.text === "string" ? truncateUtf8(output.text.trim(), MAX_TEXT_BYTES) : "";
     analysis = {
       status: "done",
-      ...base,
+      ...providerOf(deps),
       tags: cleanAnalysisTags(Array.isArray(output.tags) ? output.tags : []),
       ...(description ? { description } : {}),
       ...(text ? { text } : {}),
       ...(output.usage ? { usage: output.usage } : {}),
     };
   } else {
-    analysis = { status: "failed", ...base, tags: [], error: ANALYSIS_ERRORS[result.kind] };
+    analysis = failed(deps, result.kind);
   }
   await saveWithTags(deps, record, analysis);
   return analysis;
@@ -216,16 +214,19 @@ export async function failAnalysis(
   record: ImageRecord,
   kind: keyof typeof ANALYSIS_ERRORS,
 ): Promise<ImageAnalysis> {
-  const { provider } = deps;
-  const analysis: ImageAnalysis = {
-    status: "failed",
-    provider: provider.name,
-    ...(provider.model ? { model: provider.model } : {}),
-    tags: [],
-    error: ANALYSIS_ERRORS[kind],
-  };
+  const analysis = failed(deps, kind);
   await saveWithTags(deps, record, analysis);
   return analysis;
+}
+
+/** Which provider (and model) an analysis came from. */
+function providerOf({ provider }: Pick<AnalyzeDeps, "provider">): Pick<ImageAnalysis, "provider" | "model"> {
+  return { provider: provider.name, ...(provider.model ? { model: provider.model } : {}) };
+}
+
+/** A failed analysis of `kind`, with its fixed code and message. */
+function failed(deps: Pick<AnalyzeDeps, "provider">, kind: keyof typeof ANALYSIS_ERRORS): ImageAnalysis {
+  return { status: "failed", ...providerOf(deps), tags: [], error: ANALYSIS_ERRORS[kind] };
 }
 
 async function saveWithTags(

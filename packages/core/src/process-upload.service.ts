@@ -288,9 +288,13 @@ function leaseEnd(deps: Pick<ProcessUploadDeps, "leaseSeconds" | "deadline">, no
   return new Date(deps.deadline === undefined ? end : Math.min(end, deps.deadline)).toISOString();
 }
 
-function analysisLease(deps: Pick<ProcessUploadDeps, "clock" | "leaseSeconds" | "deadline">) {
+/** Takes the analysis of a ready image for this invocation; `undefined` when another worker has it. */
+function claimAnalysis(
+  deps: Pick<ProcessUploadDeps, "images" | "clock" | "leaseSeconds" | "deadline">,
+  record: ImageRecord,
+): Promise<ImageRecord | undefined> {
   const now = deps.clock.now();
-  return { now: now.toISOString(), until: leaseEnd(deps, now) };
+  return deps.images.claimAnalysis(refOf(record), now.toISOString(), leaseEnd(deps, now));
 }
 
 async function runAnalysis(
@@ -299,8 +303,7 @@ async function runAnalysis(
   preview: Uint8Array,
   features: ImageFeatures,
 ): Promise<void> {
-  const lease = analysisLease(deps);
-  const claimed = await deps.images.claimAnalysis(refOf(record), lease.now, lease.until);
+  const claimed = await claimAnalysis(deps, record);
   // Another worker took it (a duplicate delivery): it stores the result.
   if (!claimed) return;
   await analyzeImage(deps, claimed, preview, features);
@@ -330,8 +333,7 @@ async function resumeAnalysis(
   delivery: Delivery,
 ): Promise<"analyzed" | "skipped"> {
   if (!record.thumbnails) return "skipped";
-  const lease = analysisLease(deps);
-  const claimed = await deps.images.claimAnalysis(refOf(record), lease.now, lease.until);
+  const claimed = await claimAnalysis(deps, record);
   if (!claimed) return "skipped";
   if (delivery.pastLastAttempt) {
     await failAnalysis(deps, claimed, "interrupted");

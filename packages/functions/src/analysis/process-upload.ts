@@ -10,7 +10,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { Logger } from "@aws-lambda-powertools/logger";
 import { configureSharp, DEFAULT_SHARP_OPTIONS, SharpImageProcessor } from "@picstack/adapters/sharp";
 import { type Delivery, processUpload, runRequestedAnalysis, systemClock } from "@picstack/core";
-import { worker } from "@picstack/infrastructure";
+import { functions, worker } from "@picstack/infrastructure";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { config } from "../config.js";
@@ -41,8 +41,9 @@ async function handleRecord(record: SQSRecord, deadline: number): Promise<void> 
     processor: images,
     provider,
     clock: systemClock,
-    // A worker owns what it claims until its invocation ends; then a redelivery may take over.
-    leaseSeconds: Math.max(1, Math.ceil((deadline - Date.now()) / 1000)),
+    // A worker owns what it claims until its invocation ends (leases are cut at the deadline); then a
+    // redelivery may take over.
+    leaseSeconds: functions.processUpload.timeout,
     deadline,
     exclusive: <T>(work: () => Promise<T>) => imageStep(work),
     log: (text: string, details: Record<string, unknown>) => logger.warn(text, details),
