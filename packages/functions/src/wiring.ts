@@ -83,8 +83,6 @@ export const objectStore = once<ObjectStore>(() => {
 
 export const tokenVerifier = once<TokenVerifier>(() => createJwtVerifier(config().auth));
 
-/** A rotated cursor secret reaches every container within this many seconds. */
-const CURSOR_SECRET_MAX_AGE_SECONDS = 300;
 let codec: { secret: string; codec: CursorCodec } | undefined;
 
 /**
@@ -93,7 +91,7 @@ let codec: { secret: string; codec: CursorCodec } | undefined;
  */
 export async function cursorCodec(): Promise<CursorCodec> {
   const { arn, value } = config().cursorSecret;
-  const secret = value ?? (arn ? await readSecret(arn, CURSOR_SECRET_MAX_AGE_SECONDS) : undefined);
+  const secret = value ?? (arn ? await readSecret(arn) : undefined);
   if (!secret) throw new Error("No cursor secret is configured");
   if (codec?.secret !== secret) codec = { secret, codec: new CursorCodec(secret) };
   return codec.codec;

@@ -12,7 +12,7 @@ async function apiKey(openAi: Config["analysis"]["openAi"]): Promise<string | un
   if (openAi.apiKey) return openAi.apiKey;
   if (!openAi.keySecretArn) return undefined;
   // Read through Powertools (secrets.ts): a failed read is not kept, so a later call reads again.
-  const secret = await readSecret(openAi.keySecretArn, 300);
+  const secret = await readSecret(openAi.keySecretArn);
   try {
     const key = (JSON.parse(secret) as { apiKey?: unknown }).apiKey;
     return typeof key === "string" && key.trim() ? key.trim() : undefined;

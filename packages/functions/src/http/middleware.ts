@@ -16,6 +16,7 @@ import type { z } from "zod";
 import { config } from "../config.js";
 import { rateLimitStore, tokenVerifier } from "../wiring.js";
 import { HttpError, toHttpError } from "./errors.js";
+import { header } from "./headers.js";
 import { findDuplicateKey } from "./json.js";
 
 export const logger = new Logger({ serviceName: "picstack-api" });
@@ -45,14 +46,6 @@ function corsHeaders(): Record<string, string> {
     "Access-Control-Allow-Credentials": "false",
     Vary: "Origin",
   };
-}
-
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === lower && value !== undefined) return value;
-  }
-  return undefined;
 }
 
 async function authenticate(event: APIGatewayProxyEvent): Promise<string> {

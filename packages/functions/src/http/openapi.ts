@@ -16,6 +16,7 @@ import {
 } from "@picstack/core";
 import { type RouteSpec, routes } from "@picstack/infrastructure";
 import * as z from "zod";
+import { header } from "./headers.js";
 
 type Schema = Record<string, unknown>;
 
@@ -136,11 +137,6 @@ export interface DocsEvent {
   path?: string;
   headers: Record<string, string | undefined> | null;
   requestContext?: { stage?: string; path?: string; apiId?: string; domainName?: string };
-}
-
-function header(event: DocsEvent, name: string): string | undefined {
-  const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  return entry?.[1];
 }
 
 /**
