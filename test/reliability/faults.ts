@@ -24,6 +24,7 @@ import {
   setVisibilityTimeout,
   type Uploaded,
   upload,
+  waitAllReady,
   waitForFinal,
 } from "./pipeline.js";
 
@@ -172,13 +173,7 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
         const before = await injectedFaults(ctx);
         try {
           const images = await batch(ctx, `fault-${Object.keys(plan)[0]}-${Date.now()}`, count);
-          const finals = await waitForFinal(ctx, images, 240_000);
-          assert(finals.size === images.length, `${images.length - finals.size} images never finished`);
-          const states = [...finals.values()].map((f) => f.image.status);
-          assert(
-            states.every((s) => s === "ready"),
-            `states: ${states.join(", ")}`,
-          );
+          await waitAllReady(ctx, images, 240_000);
           const claims = [
             ...(
               await claimsOf(
@@ -215,13 +210,7 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
           const images = await Promise.all(
             Array.from({ length: 5 }, (_, i) => upload(ctx, token, `kill-${i}.jpg`, i === 2 ? victim : base)),
           );
-          const finals = await waitForFinal(ctx, images, 240_000);
-          assert(finals.size === images.length, `${images.length - finals.size} images never finished`);
-          const states = [...finals.values()].map((f) => f.image.status);
-          assert(
-            states.every((s) => s === "ready"),
-            `states: ${states.join(", ")}`,
-          );
+          await waitAllReady(ctx, images, 240_000);
           const claims = await claimsOf(
             ctx,
             images.map((i) => i.id),

@@ -12,7 +12,7 @@ import { repoRoot } from "@picstack/local";
 import { readWorst, worstFiles } from "../memory/worst-files.js";
 import type { Context } from "./context.js";
 import { assert, type Report, sleep } from "./harness.js";
-import { upload, waitForFinal } from "./pipeline.js";
+import { upload, waitAllReady } from "./pipeline.js";
 
 const CATEGORY = "Worker memory";
 const BATCHES = ["GIF", "progressive JPEG", "interlaced PNG"];
@@ -90,13 +90,7 @@ export async function memory(ctx: Context, report: Report): Promise<void> {
             Array.from({ length: 5 }, (_, i) => upload(ctx, token, `worst-${i}`, data, file.contentType)),
           );
         });
-        const finals = await waitForFinal(ctx, images, 240_000);
-        assert(finals.size === images.length, `${images.length - finals.size} images never finished`);
-        const states = [...finals.values()].map((f) => f.image.status);
-        assert(
-          states.every((s) => s === "ready"),
-          `states: ${states.join(", ")}`,
-        );
+        const finals = await waitAllReady(ctx, images, 240_000);
         const slowest = Math.max(...images.map((i) => (finals.get(i.id)?.at ?? 0) - i.uploadedAt));
         return `5/5 ready, the last ${(slowest / 1000).toFixed(1)} s after its upload`;
       },

@@ -52,6 +52,22 @@ export async function upload(
   return { id: created.image.id, token, uploadedAt: Date.now() };
 }
 
+/** Waits for every image to be final and asserts each ended `ready`; returns when each got there. */
+export async function waitAllReady(
+  ctx: Context,
+  images: Uploaded[],
+  timeoutMs: number,
+): Promise<Map<string, { image: FinalImage; at: number }>> {
+  const finals = await waitForFinal(ctx, images, timeoutMs);
+  assert(finals.size === images.length, `${images.length - finals.size} images never finished`);
+  const states = [...finals.values()].map((f) => f.image.status);
+  assert(
+    states.every((s) => s === "ready"),
+    `states: ${states.join(", ")}`,
+  );
+  return finals;
+}
+
 /** Polls until every image is final (failed, or ready with its analysis run); returns when each got there. */
 export async function waitForFinal(
   ctx: Context,
