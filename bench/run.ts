@@ -86,7 +86,7 @@ if (only.has("e2e") || only.has("api") || only.has("list")) {
       webPort: 5300,
       home,
       persist: false,
-      extraEnvironment: {
+      settings: {
         PICSTACK_ANALYSIS_PROVIDER: "basic",
         // The list section reads one user's pages hundreds of times in a row; the limiter does the same
         // work at any setting, so a larger read bucket only keeps 429s out of the latencies.

@@ -1,8 +1,8 @@
 /**
  * The one declaration of Picstack's resources: functions, routes, table, queue and bucket shapes.
  *
- * Both the SST stacks (`stacks/`) and the local deployer (`packages/local`) read this file, so AWS,
- * LocalStack and MiniStack cannot drift apart. Nothing here imports AWS or SST code.
+ * The SST stacks (`stacks/`) are built from it, and AWS, LocalStack and MiniStack all get the templates
+ * they synthesize. Nothing here imports AWS or SST code.
  */
 
 export const APP = "picstack";
@@ -348,20 +348,6 @@ export const capacity = {
 
 /** The REST API stage name locally; in AWS the stage is the SST stage. */
 export const LOCAL_STAGE = "local";
-
-/** Resource names for a stage: the local deployer uses these; SST names its own in AWS. */
-export function resourceNames(stage: string) {
-  const prefix = `${APP}-${stage}`;
-  return {
-    bucket: `${prefix}-images`,
-    table: `${prefix}-images`,
-    queue: `${prefix}-analysis`,
-    deadLetterQueue: `${prefix}-analysis-dlq`,
-    api: `${prefix}-api`,
-    sharpLayer: `${prefix}-sharp`,
-    function: (id: FunctionId) => `${prefix}-${id}`,
-  };
-}
 
 /**
  * esbuild settings shared by the SST functions and the local deployer's bundles. SST v2 always bundles

@@ -13,6 +13,7 @@ import {
   functions,
   RUNTIME,
 } from "@picstack/infrastructure";
+import { localEnvironment, localMode } from "@picstack/infrastructure/local-mode";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -154,8 +155,24 @@ export function policyStatements(
   return statements;
 }
 
+/** The stack output that names a declared function's deployed Lambda (`npm run purge`, the test suites). */
+export const functionNameOutput = (id: FunctionId) => `${id}FunctionName`;
+
 export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResources): SstFunction {
   const spec: FunctionSpec = functions[id];
+  const environment: Record<string, string> = {
+    [env.stage]: stack.stage,
+    [env.table]: r.table.tableName,
+    [env.bucket]: r.bucket.bucketName,
+    [env.queueUrl]: r.queue.queueUrl,
+    [env.webOrigin]: webOrigin(stack.node.root as App),
+    [env.authIssuer]: r.auth.issuer,
+    [env.authAudience]: r.auth.audience,
+    [env.authJwksUrl]: r.auth.jwksUrl,
+    ...(spec.permissions.cursorSecret ? { [env.cursorSecretArn]: r.cursorSecret.secretArn } : {}),
+    ...(spec.permissions.openAiKey ? { [env.openAiKeySecretArn]: r.openAiKeySecret.secretArn } : {}),
+  };
+  const local = localMode(stack.stage);
   const fn = new SstFunction(stack, id, {
     handler: spec.handler,
     runtime: RUNTIME,
@@ -180,20 +197,10 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
       // Listing sharp in `external` also stops SST from `npm install`ing sharp@0.32.6 into the bundle.
       esbuild: { external: [...bundling.external], target: bundling.target },
     },
-    environment: {
-      [env.stage]: stack.stage,
-      [env.table]: r.table.tableName,
-      [env.bucket]: r.bucket.bucketName,
-      [env.queueUrl]: r.queue.queueUrl,
-      [env.webOrigin]: webOrigin(stack.node.root as App),
-      [env.authIssuer]: r.auth.issuer,
-      [env.authAudience]: r.auth.audience,
-      [env.authJwksUrl]: r.auth.jwksUrl,
-      ...(spec.permissions.cursorSecret ? { [env.cursorSecretArn]: r.cursorSecret.secretArn } : {}),
-      ...(spec.permissions.openAiKey ? { [env.openAiKeySecretArn]: r.openAiKeySecret.secretArn } : {}),
-    },
+    environment: local ? localEnvironment(local, environment) : environment,
     permissions: policyStatements(spec.permissions, r),
     ...(r.reservedConcurrency ? { reservedConcurrentExecutions: r.reservedConcurrency } : {}),
   });
+  stack.addOutputs({ [functionNameOutput(id)]: fn.functionName });
   return fn;
 }

@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
     home,
     persist: false,
     // Tests never call a real AI provider, whatever the developer's environment holds.
-    extraEnvironment: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
+    settings: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
     log: () => {},
   });
   project.provide("outputs", stack.outputs);

@@ -1,18 +1,13 @@
 /**
  * The DynamoDB image repository against the emulator's real table: listing a 5,000-image library with
  * every filter does bounded work per request and reaches each matching image exactly once; keys of two
- * users can never meet; a deleted image keeps no tag items; a purge leaves nothing of the image behind.
+ * users can never meet; a deleted image keeps no tag items; a purge leaves nothing of the image behind;
+ * records from before the status index get its keys from the backfill.
  */
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-} from "@aws-sdk/client-dynamodb";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoImageRepository, LIST_MAX_CALLS, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
 import { ConflictError, type ImageRecord, InvalidCursorError, type ListQuery } from "@picstack/core";
-import { emulatorClientConfig, ensureTable } from "@picstack/local";
+import { emulatorClientConfig } from "@picstack/local";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   countingDocuments,
@@ -361,64 +356,41 @@ describe("what a deleted image leaves behind", () => {
   });
 });
 
-describe("a table from before the status index", () => {
-  it("gets the index and its records their status keys on deploy", async () => {
-    const name = `legacy-${Date.now().toString(36)}`;
-    const dynamo = new DynamoDBClient(emulatorClientConfig(outputs().endpoint));
-    const index = (IndexName: string, n: number) => ({
-      IndexName,
-      KeySchema: [
-        { AttributeName: `gsi${n}pk`, KeyType: "HASH" as const },
-        { AttributeName: `gsi${n}sk`, KeyType: "RANGE" as const },
-      ],
-      Projection: { ProjectionType: "ALL" as const },
+describe("records from before the status index", () => {
+  it("get their status keys from the backfill, and only they are written", async () => {
+    // Prepare: records as written before the index existed (no gsi3 keys), in the deployed table.
+    const name = outputs().table;
+    const user = `legacy-${Date.now().toString(36)}`;
+    const records = libraryRecords(user, 3, {
+      status: (i) => (["ready", "failed", "ready"] as const)[i] ?? "ready",
     });
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"].map((AttributeName) => ({
-          AttributeName,
-          AttributeType: "S",
-        })),
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        GlobalSecondaryIndexes: [index("byUser", 1), index("byTag", 2)],
-      }),
-    );
-    try {
-      const records = libraryRecords("legacy", 3, {
-        status: (i) => (["ready", "failed", "ready"] as const)[i] ?? "ready",
-      });
-      const documents = counted().documents;
-      for (const r of records) {
-        await documents.send(
-          new PutCommand({
-            TableName: name,
-            Item: {
-              pk: `IMAGE#${r.id}`,
-              sk: "IMAGE",
-              gsi1pk: `USER#${r.userId}`,
-              gsi1sk: `${r.createdAt}#${r.id}`,
-              ...r,
-            },
-          }),
-        );
-      }
-
-      await ensureTable(dynamo, name, () => {});
-
-      const described = await dynamo.send(new DescribeTableCommand({ TableName: name }));
-      expect(
-        described.Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === "byStatus")?.IndexStatus,
-      ).toBe("ACTIVE");
-      const repository = new DynamoImageRepository(documents, name);
-      const ready = await repository.list({ userId: "legacy", status: "ready", limit: 10, order: "asc" });
-      expect(ready.items.map((r) => r.id)).toEqual([records[0]?.id, records[2]?.id]);
-    } finally {
-      await dynamo.send(new DeleteTableCommand({ TableName: name }));
+    const documents = counted().documents;
+    for (const r of records) {
+      await documents.send(
+        new PutCommand({
+          TableName: name,
+          Item: {
+            pk: `IMAGE#${r.id}`,
+            sk: "IMAGE",
+            gsi1pk: `USER#${r.userId}`,
+            gsi1sk: `${r.createdAt}#${r.id}`,
+            ...r,
+          },
+        }),
+      );
     }
+    const repository = new DynamoImageRepository(documents, name);
+    expect((await repository.list({ userId: user, status: "ready", limit: 10, order: "asc" })).items).toEqual(
+      [],
+    );
+
+    // Act
+    const backfilled = await repository.backfillStatusKeys();
+
+    // Assess: the three records are found by status; a second run has nothing to do.
+    expect(backfilled).toBeGreaterThanOrEqual(3);
+    const ready = await repository.list({ userId: user, status: "ready", limit: 10, order: "asc" });
+    expect(ready.items.map((r) => r.id)).toEqual([records[0]?.id, records[2]?.id]);
+    expect(await repository.backfillStatusKeys()).toBe(0);
   });
 });

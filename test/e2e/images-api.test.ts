@@ -205,7 +205,7 @@ describe("DELETE, restore and purge", () => {
     expectError(await api("POST", `/images/${old.id}/restore`, { token }), 409, "restore_window_closed");
 
     // Act
-    const result = (await runJob(outputs().endpoint, "purgeDeleted")) as { purged: string[] };
+    const result = (await runJob(outputs(), "purgeDeleted")) as { purged: string[] };
 
     // Assess
     expect(result.purged).toContain(old.id);
@@ -301,12 +301,12 @@ describe("dead-letter queue command", () => {
     );
 
     // Act
-    const listed = await listDeadLetters(o.endpoint);
-    const moved = await redriveDeadLetters(o.endpoint);
+    const listed = await listDeadLetters(o);
+    const moved = await redriveDeadLetters(o);
 
     // Assess
     expect(listed.map((l) => l.body)).toContain('{"not":"an S3 event"}');
     expect(moved).toBeGreaterThanOrEqual(1);
-    expect(await listDeadLetters(o.endpoint)).toEqual([]);
+    expect(await listDeadLetters(o)).toEqual([]);
   });
 });

@@ -64,7 +64,7 @@ const stack = needsStack
       localstackEndpoint: "http://localhost:4566",
       home,
       persist: false,
-      extraEnvironment: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
+      settings: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
       log,
     })
   : undefined;

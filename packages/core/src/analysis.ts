@@ -4,6 +4,7 @@
  * with a fixed code and message per kind of failure (provider text can hold keys or prompts; it is
  * logged, never stored).
  */
+import { ConflictError } from "./errors.js";
 import type { ImageAnalysis, ImageRecord } from "./image.js";
 import type { Clock, ImageRepository } from "./ports.js";
 import { MAX_TAGS } from "./tags.js";
@@ -243,7 +244,7 @@ async function saveWithTags(
       return;
     } catch (error) {
       const fresh = attempt < 2 ? await deps.images.get(record.id) : undefined;
-      if (!fresh || (error as Error).name !== "ConflictError") throw error;
+      if (!fresh || !(error instanceof ConflictError)) throw error;
       current = fresh;
     }
   }

@@ -2,9 +2,9 @@
 import * as z from "zod";
 import { MAX_NOTE_LENGTH, tagsInput } from "./create-upload.service.js";
 import type { CursorCodec } from "./cursor.js";
-import { DomainError, ImageNotFoundError } from "./errors.js";
+import { ConflictError, DomainError, ImageNotFoundError } from "./errors.js";
 import { getOwnedImage, presignImageUrls } from "./get-image.service.js";
-import { type Image, toImage } from "./image.js";
+import { type Image, type ImageRecord, toImage } from "./image.js";
 import { NOT_BLANK, textUpTo } from "./patterns.js";
 import type { AnalysisQueue, Clock, ImageRepository, ListQuery, ListStats, ObjectStore } from "./ports.js";
 import { MAX_TAG_LENGTH, normalizeTags } from "./tags.js";
@@ -110,18 +110,44 @@ export async function updateImage(
   id: string,
   input: UpdateImageInput,
 ): Promise<Image> {
-  const record = await getOwnedImage(deps.images, userId, id);
   const changes: { note?: string | null; tags?: string[] } = {};
   // An empty or null note removes the note, never the image.
   if (input.note !== undefined) changes.note = input.note?.trim() ? input.note.trim() : null;
   if (input.tags !== undefined) changes.tags = normalizeTags(input.tags);
-  const updated = await deps.images.updateDetails(record, deps.clock.now().toISOString(), changes);
+  const updated = await onFreshRead(
+    () => getOwnedImage(deps.images, userId, id),
+    (record) => deps.images.updateDetails(record, deps.clock.now().toISOString(), changes),
+  );
   return toImage(updated, await presignImageUrls(deps.objects, updated));
 }
 
 export async function deleteImage(deps: ManageDeps, userId: string, id: string): Promise<void> {
-  const record = await getOwnedImage(deps.images, userId, id);
-  await deps.images.softDelete(record, deps.clock.now().toISOString());
+  await onFreshRead(
+    () => getOwnedImage(deps.images, userId, id),
+    (record) => deps.images.softDelete(record, deps.clock.now().toISOString()),
+  );
+}
+
+/** How often a user's write is applied again to a record the pipeline changed between read and write. */
+const FRESH_READ_ATTEMPTS = 3;
+
+/**
+ * The repository's writes are conditional on the record as read (tags, status), so a worker that merges
+ * AI tags or moves the status between our read and our write makes the write a ConflictError. The user
+ * asked for an outcome (these tags, this note, deleted, restored), not for a race: read again and apply
+ * it to the new state. A record that keeps changing still ends in the 409.
+ */
+async function onFreshRead<T>(
+  read: () => Promise<ImageRecord>,
+  write: (record: ImageRecord) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write(await read());
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= FRESH_READ_ATTEMPTS) throw error;
+    }
+  }
 }
 
 export async function restoreImage(
@@ -129,14 +155,19 @@ export async function restoreImage(
   userId: string,
   id: string,
 ): Promise<Image> {
-  const record = await deps.images.get(id);
-  if (!record || record.userId !== userId) throw new ImageNotFoundError();
-  if (!record.deletedAt) throw new ImageNotDeletedError();
   const now = deps.clock.now();
-  if (now.getTime() - Date.parse(record.deletedAt) > deps.retentionDays * 86_400_000) {
-    throw new RestoreWindowClosedError(`Deleted images can be restored for ${deps.retentionDays} days`);
-  }
-  const restored = await deps.images.restore(record, now.toISOString());
+  const restored = await onFreshRead(
+    async () => {
+      const record = await deps.images.get(id);
+      if (!record || record.userId !== userId) throw new ImageNotFoundError();
+      if (!record.deletedAt) throw new ImageNotDeletedError();
+      if (now.getTime() - Date.parse(record.deletedAt) > deps.retentionDays * 86_400_000) {
+        throw new RestoreWindowClosedError(`Deleted images can be restored for ${deps.retentionDays} days`);
+      }
+      return record;
+    },
+    (record) => deps.images.restore(record, now.toISOString()),
+  );
   return toImage(restored, await presignImageUrls(deps.objects, restored));
 }
 

@@ -3,7 +3,9 @@ import { BasicAnalysisProvider, SharpImageProcessor } from "@picstack/adapters/s
 import sharp from "sharp";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  ConflictError,
   createUpload,
+  type DetailChanges,
   deleteImage,
   getImage,
   ImageNotFoundError,
@@ -11,7 +13,9 @@ import {
   type ProcessUploadDeps,
   processUpload,
   purgeDeleted,
+  restoreImage,
   UnsupportedMediaTypeError,
+  updateImage,
 } from "../src/index.js";
 import { fixedClock, InMemoryImageRepository, InMemoryObjectStore } from "./fakes.js";
 
@@ -236,5 +240,75 @@ describe("purgeDeleted", () => {
     for (const key of [old.key, ...oldThumbs]) expect(objects.objects.has(key), key).toBe(false);
     expect(await images.get(recent.id)).toBeDefined();
     expect(objects.objects.has(recent.key)).toBe(true);
+  });
+});
+
+/**
+ * A repository whose writes are conditional on the tags as read, as DynamoDB's are, and a worker that
+ * merges AI tags right after each of the first `races` reads: the user's write then meets changed tags.
+ */
+class RacingRepository extends InMemoryImageRepository {
+  races = 0;
+  writes = 0;
+  override async get(id: string): Promise<ImageRecord | undefined> {
+    const read = await super.get(id);
+    const stored = this.records.get(id);
+    if (stored && this.races > 0) {
+      this.races--;
+      stored.tags = [...stored.tags, `ai-${this.races}`];
+    }
+    return read;
+  }
+  private check(record: ImageRecord): void {
+    this.writes++;
+    if (this.records.get(record.id)?.tags.join() !== record.tags.join())
+      throw new ConflictError("tags moved");
+  }
+  override async softDelete(record: ImageRecord, now: string): Promise<void> {
+    this.check(record);
+    return super.softDelete(record, now);
+  }
+  override async updateDetails(record: ImageRecord, now: string, changes: DetailChanges) {
+    this.check(record);
+    return super.updateDetails(record, now, changes);
+  }
+  override async restore(record: ImageRecord, now: string): Promise<ImageRecord> {
+    this.check(record);
+    return super.restore(record, now);
+  }
+}
+
+describe("a user's write racing the worker", () => {
+  let racing: RacingRepository;
+  let manage: ProcessUploadDeps & { retentionDays: number };
+  beforeEach(() => {
+    racing = new RacingRepository();
+    images = racing;
+    manage = { ...deps, images: racing, retentionDays: 7 };
+  });
+
+  it("deletes, edits and restores an image whose tags the worker changed between read and write", async () => {
+    // Prepare
+    const { id } = await uploaded(await jpeg(64, 48));
+
+    // Act and assess: each write meets changed tags once, reads again and lands.
+    racing.races = 1;
+    const edited = await updateImage(manage, "alice", id, { note: "kept" });
+    expect(edited.note).toBe("kept");
+    racing.races = 1;
+    await deleteImage(manage, "alice", id);
+    expect((await racing.get(id))?.deletedAt).toBeDefined();
+    racing.races = 1;
+    await restoreImage(manage, "alice", id);
+    expect((await racing.get(id))?.deletedAt).toBeUndefined();
+  });
+
+  it("answers a conflict when the record keeps changing, after a bounded number of tries", async () => {
+    const { id } = await uploaded(await jpeg(64, 48));
+    racing.races = 100;
+    racing.writes = 0;
+    await expect(deleteImage(manage, "alice", id)).rejects.toBeInstanceOf(ConflictError);
+    expect(racing.writes).toBe(3);
+    expect((await racing.get(id))?.deletedAt).toBeUndefined();
   });
 });

@@ -3,20 +3,24 @@
  *
  *   build                                                                      build the web gallery and the CLI
  *   start   [--target ministack|localstack] [--port 4566] [--web-port 5173]   bring the stack up, stay in the foreground
- *   deploy  [--target ...] [--port ...]                                       redeploy code to a running emulator
+ *   deploy  [--target ...] [--port ...]                                       synthesize and redeploy to a running emulator
  *   token   <userId> [--expires-in seconds]                                  print a dev bearer token
- *   purge   [--port ...]                                                      run the scheduled purge job once, now
- *   dlq     list|redrive [--port ...]                                         show or redrive the analysis dead-letter queue
+ *   purge                                                                     run the scheduled purge job once, now
+ *   dlq     list|redrive                                                      show or redrive the analysis dead-letter queue
+ *
+ * purge, dlq and the gallery read the running stack's .picstack/outputs.json (the stacks' outputs).
  *   setup                                                                     install MiniStack and the API test tools, build the sharp layer ahead of time
  */
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { USER_ID_PATTERN } from "@picstack/core";
 import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
 import { buildClients } from "./build-clients.js";
-import { deploy, runJob } from "./deploy.js";
+import { deploy, type Outputs } from "./deploy.js";
 import { signDevToken } from "./dev-issuer.js";
 import { listDeadLetters, redriveDeadLetters } from "./dlq.js";
-import { ensureMinistackInstalled, ensureTestToolsInstalled, type Target } from "./emulator.js";
+import { ensureLambdaRuntime, ensureTestToolsInstalled, type Target } from "./emulator.js";
+import { runJob } from "./jobs.js";
 import { startLocalStack, writeOutputs } from "./local-stack.js";
 import { outputsFile } from "./paths.js";
 
@@ -52,6 +56,15 @@ function port(name: "port" | "web-port"): number {
   return n;
 }
 
+/** The running stack's outputs (written by `start` and `deploy`). */
+async function runningOutputs(): Promise<Outputs> {
+  try {
+    return JSON.parse(await readFile(outputsFile(), "utf8")) as Outputs;
+  } catch {
+    return fail(`no local stack is running (${outputsFile()} is missing): start one with \`npm start\``);
+  }
+}
+
 /** Where an already running emulator answers. */
 function emulatorEndpoint(t: Target): string {
   return t === "localstack" ? values["localstack-endpoint"] : `http://127.0.0.1:${port("port")}`;
@@ -75,12 +88,12 @@ async function main(): Promise<void> {
       return;
     }
     case "setup": {
-      const bin = ensureMinistackInstalled();
-      const { schemathesis } = ensureTestToolsInstalled();
+      const bin = ensureTestToolsInstalled();
+      ensureLambdaRuntime();
       const layer = await buildSharpLayer();
       await buildClients();
       process.stdout.write(
-        `MiniStack: ${bin}\nschemathesis: ${schemathesis}\nsharp layer: ${layer}\nweb gallery: packages/web/dist\nCLI: packages/cli/dist/picstack.mjs\n`,
+        `MiniStack: ${bin.ministack}\nschemathesis: ${bin.schemathesis}\nsharp layer: ${layer}\nweb gallery: .picstack/web\nCLI: packages/cli/dist/picstack.mjs\n`,
       );
       return;
     }
@@ -89,15 +102,15 @@ async function main(): Promise<void> {
       return;
     }
     case "dlq": {
-      const endpoint = emulatorEndpoint(target());
+      const outputs = await runningOutputs();
       const action = args[0] ?? "list";
       if (action === "list") {
-        const letters = await listDeadLetters(endpoint);
+        const letters = await listDeadLetters(outputs);
         for (const letter of letters) process.stdout.write(`${JSON.stringify(letter)}\n`);
         process.stderr.write(`${letters.length} message(s) in the dead-letter queue\n`);
       } else if (action === "redrive") {
         process.stdout.write(
-          `Moved ${await redriveDeadLetters(endpoint)} message(s) back to the analysis queue\n`,
+          `Moved ${await redriveDeadLetters(outputs)} message(s) back to the analysis queue\n`,
         );
       } else {
         fail("usage: npm run dlq -- list|redrive");
@@ -105,8 +118,7 @@ async function main(): Promise<void> {
       return;
     }
     case "purge": {
-      const endpoint = emulatorEndpoint(target());
-      const result = await runJob(endpoint, "purgeDeleted");
+      const result = await runJob(await runningOutputs(), "purgeDeleted");
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }

@@ -5,13 +5,14 @@
  */
 import {
   DeleteMessageBatchCommand,
-  GetQueueUrlCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { LOCAL_STAGE, resourceNames } from "@picstack/infrastructure";
-import { emulatorClientConfig } from "./deploy.js";
+import { emulatorClientConfig, type Outputs } from "./deploy.js";
+
+/** The queues and the emulator, from a local stack's outputs. */
+export type QueueOutputs = Pick<Outputs, "endpoint" | "queue" | "deadLetterQueue">;
 
 export interface DeadLetter {
   messageId: string;
@@ -19,30 +20,14 @@ export interface DeadLetter {
   body: string;
 }
 
-function client(endpoint: string): SQSClient {
-  return new SQSClient(emulatorClientConfig(endpoint));
-}
-
-async function urls(sqs: SQSClient, stage: string) {
-  const names = resourceNames(stage);
-  const [dlq, main] = await Promise.all(
-    [names.deadLetterQueue, names.queue].map(async (QueueName) => {
-      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName }));
-      if (!QueueUrl) throw new Error(`no queue ${QueueName}`);
-      return QueueUrl;
-    }),
-  );
-  return { dlq: dlq as string, main: main as string };
+function client(outputs: QueueOutputs): SQSClient {
+  return new SQSClient(emulatorClientConfig(outputs.endpoint));
 }
 
 /** Reads up to `max` messages without consuming them (visibility 0: they stay available). */
-export async function listDeadLetters(
-  endpoint: string,
-  stage = LOCAL_STAGE,
-  max = 100,
-): Promise<DeadLetter[]> {
-  const sqs = client(endpoint);
-  const { dlq } = await urls(sqs, stage);
+export async function listDeadLetters(outputs: QueueOutputs, max = 100): Promise<DeadLetter[]> {
+  const sqs = client(outputs);
+  const dlq = outputs.deadLetterQueue;
   const seen = new Map<string, DeadLetter>();
   for (let round = 0; round < 10 && seen.size < max; round++) {
     const { Messages = [] } = await sqs.send(
@@ -68,9 +53,9 @@ export async function listDeadLetters(
 }
 
 /** Moves every dead letter back to the analysis queue; returns how many moved. */
-export async function redriveDeadLetters(endpoint: string, stage = LOCAL_STAGE): Promise<number> {
-  const sqs = client(endpoint);
-  const { dlq, main } = await urls(sqs, stage);
+export async function redriveDeadLetters(outputs: QueueOutputs): Promise<number> {
+  const sqs = client(outputs);
+  const { deadLetterQueue: dlq, queue: main } = outputs;
   let moved = 0;
   for (;;) {
     const { Messages = [] } = await sqs.send(

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { picstackHome, repoRoot } from "./paths.js";
 
@@ -23,6 +23,7 @@ export interface Emulator {
 
 const REQUIREMENTS = join(repoRoot, "infrastructure/local/requirements.txt");
 const TEST_REQUIREMENTS = join(repoRoot, "infrastructure/local/requirements-test.txt");
+const LAMBDA_PYTHON_REQUIREMENTS = join(repoRoot, "infrastructure/local/requirements-lambda-python.txt");
 
 function log(message: string): void {
   process.stderr.write(`[picstack] ${message}\n`);
@@ -66,15 +67,21 @@ function findPython(): string {
  * Installs a requirements file into `.picstack/venv` (created on first use), once per content of that
  * file: a stamp beside the venv remembers what was installed, so a second run costs a file read.
  */
-function ensureRequirements(home: string, file: string, stampName: string, what: string): string {
+function ensureRequirements(
+  home: string,
+  file: string,
+  stampName: string,
+  what: string,
+  target?: string,
+): string {
   const venv = join(home, "venv");
   const requirements = readFileSync(file);
-  const stamp = join(venv, stampName);
+  const stamp = join(target ?? venv, stampName);
   const digest = createHash("sha256").update(requirements).digest("hex");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === digest) return venv;
 
   const python = findPython();
-  log(`installing ${what} into ${venv} (first run only)`);
+  log(`installing ${what} into ${target ?? venv} (first run only)`);
   mkdirSync(home, { recursive: true });
   const run = (cmd: string, args: string[]) => {
     const result = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
@@ -87,6 +94,7 @@ function ensureRequirements(home: string, file: string, stampName: string, what:
     "install",
     "--quiet",
     "--disable-pip-version-check",
+    ...(target ? ["--target", target, "--upgrade"] : []),
     "-r",
     file,
   ]);
@@ -102,13 +110,41 @@ export function ensureMinistackInstalled(home = picstackHome()): string {
   return bin;
 }
 
-/** Adds the pinned test tools (schemathesis, which fuzzes the API from its OpenAPI document). */
-export function ensureTestToolsInstalled(home = picstackHome()): { schemathesis: string } {
+/**
+ * What MiniStack's Lambda runtime lacks next to AWS's, made from the project's own files, as the
+ * directories to put on its NODE_PATH and PYTHONPATH (AWS's runtimes ship both; CDK's and SST's custom
+ * resources rely on that):
+ * - Node: the AWS SDK v3 (`@aws-sdk/*`), e.g. for CDK's auto-delete-objects handler. The packages the
+ *   project installed from package-lock.json, linked into a directory of their own so that functions
+ *   find `@aws-sdk/*` there and nothing else of the project's.
+ * - Python: boto3, for CDK's bucket-notifications handler (requirements-lambda-python.txt).
+ */
+export function ensureLambdaRuntime(home = picstackHome()): { nodePath: string; pythonPath: string } {
+  const root = join(home, "lambda-runtime");
+  const nodePath = join(root, "node");
+  const pythonPath = join(root, "python");
+  mkdirSync(nodePath, { recursive: true });
+  const sdk = join(nodePath, "@aws-sdk");
+  if (!existsSync(sdk)) symlinkSync(join(repoRoot, "node_modules/@aws-sdk"), sdk, "dir");
   ensureMinistackInstalled(home);
+  mkdirSync(pythonPath, { recursive: true });
+  ensureRequirements(
+    home,
+    LAMBDA_PYTHON_REQUIREMENTS,
+    ".picstack-requirements",
+    "boto3 for Lambda",
+    pythonPath,
+  );
+  return { nodePath, pythonPath };
+}
+
+/** Adds the pinned test tools (schemathesis, which fuzzes the API from its OpenAPI document). */
+export function ensureTestToolsInstalled(home = picstackHome()): { ministack: string; schemathesis: string } {
+  const ministack = ensureMinistackInstalled(home);
   const bin = join(home, "venv", "bin", "schemathesis");
   if (!existsSync(bin)) rmSync(join(home, "venv", ".picstack-test-requirements"), { force: true });
   ensureRequirements(home, TEST_REQUIREMENTS, ".picstack-test-requirements", "the API test tools");
-  return { schemathesis: bin };
+  return { ministack, schemathesis: bin };
 }
 
 export interface MinistackOptions {
@@ -128,6 +164,7 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
   }
   // One virtual environment per checkout, whatever state directory this emulator uses.
   const bin = ensureMinistackInstalled();
+  const runtime = ensureLambdaRuntime();
   const dataDir = join(home, `ministack-${options.port}`);
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, "ministack.log");
@@ -142,6 +179,9 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
       ...process.env,
       // Lambdas run on the first `node` on PATH: the project's Node 22, like the nodejs22.x runtime.
       PATH: `${join(repoRoot, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+      // See ensureLambdaRuntime. MiniStack passes its environment on to the functions it runs.
+      NODE_PATH: runtime.nodePath,
+      PYTHONPATH: runtime.pythonPath,
       GATEWAY_PORT: String(options.port),
       BIND_HOST: "127.0.0.1",
       MINISTACK_HOST: "127.0.0.1",

@@ -1,7 +1,7 @@
 /** Brings the whole stack up locally: emulator, resources, functions, API, web page, outputs file. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { deploy, type Outputs } from "./deploy.js";
+import { deploy, type LocalSetting, type Outputs } from "./deploy.js";
 import { connectLocalstack, type Emulator, startMinistack, type Target } from "./emulator.js";
 import { picstackHome } from "./paths.js";
 import { serveWeb, type WebServer } from "./web.js";
@@ -16,7 +16,8 @@ export interface LocalStackOptions {
   home?: string;
   /** Keep emulator state across restarts (MiniStack). */
   persist?: boolean;
-  extraEnvironment?: Record<string, string>;
+  /** Function settings (see DeployOptions.settings). */
+  settings?: Partial<Record<LocalSetting, string>>;
   /** See DeployOptions.passThroughAnalysisSettings. */
   passThroughAnalysisSettings?: boolean;
   log?: (message: string) => void;
@@ -49,7 +50,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       endpoint: emulator.endpoint,
       webOrigin: webUrl,
       home: options.home,
-      extraEnvironment: options.extraEnvironment,
+      settings: options.settings,
       passThroughAnalysisSettings: options.passThroughAnalysisSettings,
       log,
     });

@@ -17,7 +17,11 @@ import { DEFAULT_MAX_UPLOAD_BYTES, USER_ID_PATTERN } from "@picstack/core";
 import { signDevToken } from "./dev-issuer.js";
 import { repoRoot } from "./paths.js";
 
-export const webDist = join(repoRoot, "packages/web/dist");
+/**
+ * The gallery build the local run serves (`buildWeb`). Not packages/web/dist: the synth builds that one
+ * for the Web stack, with placeholders for SST to fill in at deploy.
+ */
+export const webDist = join(repoRoot, ".picstack/web");
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
