@@ -1,4 +1,5 @@
 import { RUNTIME } from "@picstack/infrastructure";
+import { localMode } from "@picstack/infrastructure/local-mode";
 import type { SSTConfig } from "sst";
 import { Analysis } from "./stacks/Analysis.js";
 import { Api } from "./stacks/Api.js";
@@ -18,6 +19,9 @@ export default {
     return { name: "picstack", region: "us-east-1" };
   },
   stacks(app) {
+    // Local mode (a local emulator's settings) is refused here, before anything is built, on any stage but
+    // the local one.
+    localMode(app.stage);
     // Each function also sets these from the declaration; the defaults cover any function SST adds.
     // SST 2.49.8 maps "nodejs22.x" to Runtime.NODEJS_22_X (and defaults to it).
     app.setDefaultFunctionProps({ runtime: RUNTIME, architecture: "x86_64" });

@@ -1044,4 +1044,16 @@ describe("outputs", () => {
     expect(refersTo(outputs.ApiUrl?.Value, restApiId)).toBe(true);
     expect(outputs.Region?.Value).toBe("us-east-1");
   });
+
+  it.each(functionIds)("names the Lambda function of %s, in the stack that holds it", (id) => {
+    // Prepare
+    const template = templateOf(id);
+    const [fnId] = lambdaOf(template, id);
+
+    // Act
+    const output = (template.toJSON().Outputs as Record<string, { Value: unknown }>)[`${id}FunctionName`];
+
+    // Assess
+    expect(output?.Value).toEqual({ Ref: fnId });
+  });
 });

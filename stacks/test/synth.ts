@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSharpLayer } from "@picstack/infrastructure/layers/sharp";
+import { LOCAL_MODE_VARIABLE } from "@picstack/infrastructure/local-mode";
 import type { Stack as CdkStack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { App } from "sst/constructs";
@@ -30,11 +31,13 @@ export interface Synthesized {
   templates: Record<StackName, Template>;
 }
 
-export type DeployEnv = Partial<Record<(typeof deployEnv)[keyof typeof deployEnv], string>>;
+/** The variables a synth reads: the deploy-time settings and local mode. */
+const SYNTH_VARIABLES = [...Object.values(deployEnv), LOCAL_MODE_VARIABLE] as const;
+export type DeployEnv = Partial<Record<(typeof SYNTH_VARIABLES)[number], string>>;
 
 /**
- * Synthesizes with exactly `env` for the deploy-time variables (stacks/settings.ts): any other value of
- * theirs in the environment (a developer's shell, an .env file) is hidden for the synth and put back after.
+ * Synthesizes with exactly `env` for the deploy-time variables (stacks/settings.ts) and local mode
+ * (infrastructure/local-mode.ts): any other value of theirs in the environment (a developer's shell, an .env file) is hidden for the synth and put back after.
  */
 export async function synthesize(options: {
   stage: string;
@@ -47,7 +50,7 @@ export async function synthesize(options: {
   }
   await initProject({ stage: options.stage });
   // After initProject, which loads .env files over process.env.
-  const names = Object.values(deployEnv);
+  const names = SYNTH_VARIABLES;
   const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
   const set = (values: Record<string, string | undefined>) => {
     for (const name of names) {
