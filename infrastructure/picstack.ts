@@ -372,7 +372,7 @@ export const bundling = {
 
 /**
  * Environment variables every function reads (validated at cold start in packages/functions/src/config.ts).
- * The stacks and the local deployer both fill these in.
+ * The stacks fill these in (local mode adds the emulator's, infrastructure/local-mode.ts).
  */
 export const env = {
   stage: "PICSTACK_STAGE",

@@ -94,7 +94,7 @@ export async function synthesize(options: {
   return { app, outdir, templates };
 }
 
-/** The sharp layer, built (or found built) the way the deployers build it. */
+/** The sharp layer, built (or found built) the way the synth builds it. */
 export function sharpLayer(): Promise<string> {
   return buildSharpLayer();
 }

@@ -28,6 +28,8 @@ const CHECKS = [
   "must be given to deploy a stage other than the local one",
   "throttles every method of the stage at the declared rate and burst",
   "keeps the declared concurrency for the worker",
+  "is refused by the",
+  "changes nothing else in any template",
 ];
 
 interface VitestJson {

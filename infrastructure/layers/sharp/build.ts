@@ -4,7 +4,7 @@
  * every build machine (macOS included) installs the same files, checked against the lockfile's integrity
  * hashes, and needs no download other than npm's. sharp >= 0.33 ships libvips as prebuilt `@img/*`
  * packages, so no install script has to run. The lockfile pins the exact sharp version
- * @picstack/adapters depends on. The SST stacks and the local deployer both publish this directory.
+ * @picstack/adapters depends on. The SST stacks publish this directory as the layer's asset.
  *
  * To move to another sharp version: change it in packages/adapters/package.json and in
  * `nodejs/package.json`, then run `npm install --package-lock-only --os=linux --cpu=x64 --libc=glibc`
@@ -176,7 +176,7 @@ export function buildSharpLayerSync(outDir = sharpLayerDir()): string {
   return outDir;
 }
 
-/** Async form for the local deployer and the CLI. Cached by lockfile: a no-op once built. */
+/** Async form for `npm run setup` and the tests. Cached by lockfile: a no-op once built. */
 export async function buildSharpLayer(outDir = sharpLayerDir()): Promise<string> {
   return buildSharpLayerSync(outDir);
 }
