@@ -1,21 +1,12 @@
 /**
  * API latency through API Gateway on the local stack: GET /images and GET /images/{id} at concurrency 1
- * and 16, next to a no-op Lambda on the same REST API and stage, so the ratio shows our own overhead
- * (auth, rate limit, DynamoDB, presigning) apart from the gateway's and the emulator's.
+ * and 16, next to a no-op Lambda behind a REST API of its own on the same emulator's gateway and stage
+ * name (bench/noop-stack.ts), so the ratio shows our own overhead (auth, rate limit, DynamoDB,
+ * presigning) apart from the gateway's and the emulator's.
  */
-import {
-  APIGatewayClient,
-  CreateDeploymentCommand,
-  CreateResourceCommand,
-  GetResourcesCommand,
-  PutIntegrationCommand,
-  PutMethodCommand,
-} from "@aws-sdk/client-api-gateway";
-import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
-import { functions, RUNTIME } from "@picstack/infrastructure";
-import { emulatorClientConfig, type Outputs, signDevToken } from "@picstack/local";
+import { type Outputs, signDevToken } from "@picstack/local";
 import { PicstackClient } from "@picstack/sdk";
-import { zipSync } from "fflate";
+import { deployNoop } from "./noop-stack.js";
 import { percentile, round } from "./stats.js";
 
 export interface ApiRow {
@@ -40,59 +31,6 @@ export interface ApiResult {
   bareP99Ms: number;
   ratioP50: number;
   rows: ApiRow[];
-}
-
-export const NOOP_PATH = "/bench-noop";
-
-/**
- * Writes one log line, as every handler of ours does: the local emulator waits up to 50 ms for a first
- * line of output after each invocation, so a silent no-op would look slower than the real handlers.
- */
-const NOOP_SOURCE =
-  "export const handler = async () => { console.log('noop'); return { statusCode: 200, body: '{}' }; };";
-
-/** Deploys the no-op Lambda behind `GET /bench-noop` (AWS_PROXY) and a new deployment of the stage. */
-async function addNoop(outputs: Outputs): Promise<string> {
-  const config = emulatorClientConfig(outputs.endpoint);
-  const lambda = new LambdaClient(config);
-  const apigw = new APIGatewayClient(config);
-  const name = outputs.functions.getImage.replace(/getImage$/, "benchNoop");
-  const created = await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: RUNTIME,
-      Handler: "index.handler",
-      Role: "arn:aws:iam::000000000000:role/bench-noop",
-      // Same memory and timeout as the routes it is compared with.
-      MemorySize: functions.getImage.memorySize,
-      Timeout: functions.getImage.timeout,
-      Architectures: ["x86_64"],
-      Code: { ZipFile: zipSync({ "index.mjs": new TextEncoder().encode(NOOP_SOURCE) }) },
-    }),
-  );
-  await waitUntilFunctionActiveV2(
-    { client: lambda, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
-    { FunctionName: name },
-  );
-  const restApiId = outputs.apiId;
-  const resources = await apigw.send(new GetResourcesCommand({ restApiId, limit: 500 }));
-  const root = resources.items?.find((r) => r.path === "/");
-  if (!root?.id) throw new Error("the REST API has no root resource");
-  const resource = await apigw.send(
-    new CreateResourceCommand({ restApiId, parentId: root.id, pathPart: NOOP_PATH.slice(1) }),
-  );
-  const method = { restApiId, resourceId: resource.id, httpMethod: "GET" };
-  await apigw.send(new PutMethodCommand({ ...method, authorizationType: "NONE" }));
-  await apigw.send(
-    new PutIntegrationCommand({
-      ...method,
-      type: "AWS_PROXY",
-      integrationHttpMethod: "POST",
-      uri: `arn:aws:apigateway:${config.region}:lambda:path/2015-03-31/functions/${created.FunctionArn}/invocations`,
-    }),
-  );
-  await apigw.send(new CreateDeploymentCommand({ restApiId, stageName: outputs.stage }));
-  return `${outputs.apiUrl}${NOOP_PATH}`;
 }
 
 async function measure(
@@ -123,7 +61,8 @@ export async function apiLatency(
   home: string,
   options: { requests: number; warmup: number; log: (m: string) => void },
 ): Promise<ApiResult> {
-  const noop = await addNoop(outputs);
+  options.log("deploying the no-op stack");
+  const noop = await deployNoop(outputs.endpoint, home, outputs.stage);
   // Sixteen readers with ten images each: concurrent requests come from different users, as in real
   // traffic, and no user goes over the production read limit (120 burst, 5/s), which would answer 429.
   const readers = await Promise.all(

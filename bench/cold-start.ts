@@ -1,15 +1,15 @@
 /**
- * Per function in the declaration: the bundle the deployment ships (bundleFunction, the esbuild settings
- * SST and the local deployer share; sharp is external, from the layer) and its module-load time, the
- * median of fresh `node` processes each timing `await import(bundle)`.
+ * Per function in the declaration: the bundle the deployment ships, read from the cloud assembly that
+ * `deploy()` synthesizes (SST's esbuild build; sharp is external, from the layer), its zipped size, and
+ * its module-load time, the median of fresh `node` processes each timing `await import(bundle)`.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { bundling, type FunctionId, functions } from "@picstack/infrastructure";
-import { bundleFunction, repoRoot, splitHandler } from "@picstack/local";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { bundling, type FunctionId, functions, LOCAL_STAGE } from "@picstack/infrastructure";
+import { repoRoot, synthEnvironment, synthesize } from "@picstack/local";
 import { build } from "esbuild";
-import { unzipSync } from "fflate";
+import { zipSync } from "fflate";
 import { median, round } from "./stats.js";
 
 export const ONE_MB = 1024 * 1024;
@@ -43,20 +43,29 @@ const ENV = {
   AWS_SECRET_ACCESS_KEY: "bench",
 };
 
-/** Output bytes by package, from an esbuild metafile of the same build: what to trim first. */
+/** `packages/x/src/file.handler` → `packages/x/src/file`, the source without extension or export. */
+function handlerPath(id: FunctionId): string {
+  return functions[id].handler.replace(/\.[^.]+$/, "");
+}
+
+/**
+ * Output bytes by package, from an esbuild metafile of the same entry point: what to trim first. SST
+ * does not keep its metafile, so this is a build of its own, with the declaration's settings and the
+ * ones SST v2 always adds for ESM (sst/runtime/handlers/node.js); nothing of it is deployed.
+ */
 async function largestPackages(id: FunctionId): Promise<Record<string, number>> {
   const result = await build({
-    entryPoints: [join(repoRoot, splitHandler(functions[id].handler).file)],
+    entryPoints: [join(repoRoot, `${handlerPath(id)}.ts`)],
     bundle: true,
     write: false,
     outfile: "index.mjs",
     format: bundling.format,
     target: bundling.target,
-    platform: bundling.platform,
     minify: bundling.minify,
-    keepNames: bundling.keepNames,
-    mainFields: [...bundling.mainFields],
     external: [...bundling.external],
+    platform: "node",
+    keepNames: true,
+    mainFields: ["module", "main"],
     metafile: true,
     logLevel: "silent",
   });
@@ -72,44 +81,100 @@ async function largestPackages(id: FunctionId): Promise<Record<string, number>> 
   return Object.fromEntries([...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8));
 }
 
+interface Template {
+  Resources: Record<
+    string,
+    { Type: string; Properties?: { Description?: unknown; Code?: { S3Key?: unknown } } }
+  >;
+}
+
+/**
+ * Each declared function's asset directory in the assembly: the stacks' AWS::Lambda::Function whose
+ * Description is the declared one has Code.S3Key `<hash>.zip`, staged as `asset.<hash>/`.
+ */
+async function assetDirectories(assembly: string): Promise<Record<FunctionId, string>> {
+  const byDescription = new Map<string, string>();
+  const templates = (await readdir(assembly)).filter(
+    (name) => name.startsWith(`${LOCAL_STAGE}-picstack-`) && name.endsWith(".template.json"),
+  );
+  for (const name of templates) {
+    const template = JSON.parse(await readFile(join(assembly, name), "utf8")) as Template;
+    for (const resource of Object.values(template.Resources)) {
+      const { Description: description, Code: code } = resource.Properties ?? {};
+      if (resource.Type !== "AWS::Lambda::Function" || typeof description !== "string") continue;
+      if (typeof code?.S3Key === "string") byDescription.set(description, code.S3Key);
+    }
+  }
+  const dirs = {} as Record<FunctionId, string>;
+  for (const id of Object.keys(functions) as FunctionId[]) {
+    const key = byDescription.get(functions[id].description);
+    if (!key?.endsWith(".zip")) throw new Error(`no function of the assembly is ${id}'s`);
+    dirs[id] = join(assembly, `asset.${key.slice(0, -".zip".length)}`);
+  }
+  return dirs;
+}
+
+/** Every file under `dir`, by path from it. */
+async function filesOf(dir: string, root = dir): Promise<Record<string, Uint8Array>> {
+  const files: Record<string, Uint8Array> = {};
+  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) Object.assign(files, await filesOf(path, root));
+    else files[relative(root, path)] = await readFile(path);
+  }
+  return files;
+}
+
 export async function coldStart(options: {
+  /**
+   * The bench stack's endpoint and web origin, for local mode as `deploy()` gives it to the synth (they
+   * go into the functions' environment only, not into their bundles).
+   */
+  endpoint: string;
+  webOrigin: string;
   runs: number;
   log: (m: string) => void;
 }): Promise<Record<string, ColdStartRow>> {
   // Inside the repository, so the external `sharp` (the layer, in Lambda) resolves from node_modules.
-  const dir = join(repoRoot, ".picstack/bench/cold-start");
-  await mkdir(dir, { recursive: true });
+  const home = join(repoRoot, ".picstack/bench-cold-start");
+  const environment = await synthEnvironment({
+    target: "ministack",
+    endpoint: options.endpoint,
+    webOrigin: options.webOrigin,
+    home,
+    settings: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
+  });
+  const assembly = await synthesize({ home, environment, log: options.log });
+  const assets = await assetDirectories(assembly);
   const rows: Record<string, ColdStartRow> = {};
-  try {
-    for (const id of Object.keys(functions) as FunctionId[]) {
-      options.log(id);
-      const bundle = await bundleFunction(functions[id]);
-      const code = unzipSync(bundle.zip)["index.mjs"];
-      if (!code) throw new Error(`no index.mjs in the bundle of ${id}`);
-      const file = join(dir, `${id}.mjs`);
-      await writeFile(file, code);
-      const timer = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
-      const runs: number[] = [];
-      for (let i = 0; i < options.runs; i++) {
-        const out = execFileSync(process.execPath, ["--input-type=module", "-e", timer], {
-          env: { ...process.env, ...ENV },
-          cwd: dir,
-        });
-        runs.push(round(Number(out.toString()), 1));
-      }
-      const underOneMb = bundle.size < ONE_MB;
-      rows[id] = {
-        bundleBytes: bundle.size,
-        zipBytes: bundle.zip.length,
-        memorySize: functions[id].memorySize,
-        loadMs: round(median(runs), 1),
-        loadRunsMs: runs,
-        underOneMb,
-        ...(underOneMb ? {} : { largest: await largestPackages(id) }),
-      };
+  for (const id of Object.keys(functions) as FunctionId[]) {
+    options.log(id);
+    const dir = assets[id];
+    const file = join(dir, `${handlerPath(id)}.mjs`);
+    const bundleBytes = (await stat(file)).size;
+    // The CDK CLI uploads the asset directory zipped with deflate at zlib's default level, as here.
+    const zipBytes = zipSync(await filesOf(dir), { level: 6 }).length;
+    const timer = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
+    const runs: number[] = [];
+    for (let i = 0; i < options.runs; i++) {
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", timer], {
+        env: { ...process.env, ...ENV },
+        cwd: dirname(file),
+      });
+      runs.push(round(Number(out.toString()), 1));
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    const underOneMb = bundleBytes < ONE_MB;
+    rows[id] = {
+      bundleBytes,
+      zipBytes,
+      memorySize: functions[id].memorySize,
+      loadMs: round(median(runs), 1),
+      loadRunsMs: runs,
+      underOneMb,
+      ...(underOneMb ? {} : { largest: await largestPackages(id) }),
+    };
   }
   return rows;
 }

@@ -34,6 +34,9 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const only = new Set(requested as Section[]);
+// The bench's own stack, beside a developer's on 4566/5173.
+const port = Number(process.env.PICSTACK_BENCH_PORT ?? 4700);
+const webPort = Number(process.env.PICSTACK_BENCH_WEB_PORT ?? 5300);
 const quick = values.quick ?? false;
 const started = Date.now();
 const log = (section: string) => (m: string) =>
@@ -68,7 +71,7 @@ if (only.has("thumbnails")) results.thumbnails = await thumbnails(quick, log("th
 
 if (only.has("e2e") || only.has("api") || only.has("list")) {
   const home = join(repoRoot, ".picstack/bench");
-  log("stack")("starting MiniStack on port 4700 and deploying");
+  log("stack")(`starting MiniStack on port ${port} and deploying`);
   let stack: RunningStack | undefined;
   const stop = async () => {
     const running = stack;
@@ -82,8 +85,8 @@ if (only.has("e2e") || only.has("api") || only.has("list")) {
   try {
     stack = await startLocalStack({
       target: "ministack",
-      port: 4700,
-      webPort: 5300,
+      port,
+      webPort,
       home,
       persist: false,
       settings: {
@@ -122,7 +125,12 @@ if (only.has("e2e") || only.has("api") || only.has("list")) {
 }
 
 if (only.has("coldStart"))
-  results.coldStart = await coldStart({ runs: quick ? 3 : 5, log: log("coldStart") });
+  results.coldStart = await coldStart({
+    endpoint: `http://127.0.0.1:${port}`,
+    webOrigin: `http://127.0.0.1:${webPort}`,
+    runs: quick ? 3 : 5,
+    log: log("coldStart"),
+  });
 
 if (only.has("cost")) {
   const t = results.thumbnails;
@@ -250,7 +258,7 @@ function report(r: Results): string {
   const a = r.api;
   if (a) {
     lines.push(
-      "### API latency through API Gateway (local stack) vs a no-op Lambda on the same API",
+      "### API latency through API Gateway (local stack) vs a no-op Lambda behind the same gateway",
       "",
       "| route | concurrency | requests | p50 | p99 | no-op p50 | no-op p99 | p50 ratio | p50 overhead |",
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -287,7 +295,7 @@ function report(r: Results): string {
   const c = r.coldStart;
   if (c) {
     lines.push(
-      "### Bundles (deployment settings, sharp layer excluded) and module load (median of fresh node processes)",
+      "### Bundles (the deployed assets, sharp layer excluded) and module load (median of fresh node processes)",
       "",
       "| function | memory | bundle | zipped | module load | < 1 MB |",
       "| --- | --- | --- | --- | --- | --- |",

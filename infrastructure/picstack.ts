@@ -350,24 +350,18 @@ export const capacity = {
 export const LOCAL_STAGE = "local";
 
 /**
- * esbuild settings shared by the SST functions and the local deployer's bundles. SST v2 always bundles
- * ESM with `keepNames`, `mainFields: ["module", "main"]` and a `require` banner of its own; the local
- * deployer sets the same, so a handler is bundled the same way in AWS and locally. The AWS SDK is bundled
- * (not taken from the runtime) so every environment runs the versions in package-lock.json.
+ * esbuild settings the stacks give SST for every function (stacks/functions.ts). SST v2 itself always
+ * bundles ESM for platform node with `keepNames`, `mainFields: ["module", "main"]` and a banner that
+ * defines `require`; these are what it leaves to the project. The AWS SDK is bundled (not taken from the
+ * runtime) so every environment runs the versions in package-lock.json.
  */
 export const bundling = {
   format: "esm",
   target: "node22",
-  platform: "node",
   minify: true,
   sourcemap: false,
-  keepNames: true,
-  mainFields: ["module", "main"],
   /** Provided by the sharp layer. */
   external: ["sharp"],
-  /** ESM bundles that contain CommonJS dependencies (the AWS SDK) need a `require`. SST adds its own. */
-  banner:
-    "import { createRequire as __picstackCreateRequire } from 'node:module'; const require = __picstackCreateRequire(import.meta.url);",
 } as const;
 
 /**

@@ -186,7 +186,7 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
       return layer;
     }),
     // SST v2 always bundles ESM with platform node, keepNames, mainFields ["module", "main"] and a banner
-    // that defines `require` (so `bundling.banner` must NOT be passed: `require` would be declared twice).
+    // that defines `require` (so no banner of ours: `require` would be declared twice).
     // It marks only sharp and pg-native external (and `aws-sdk` v2 for nodejs16.x CommonJS), never
     // `@aws-sdk/*`: the SDK v3 is bundled at the versions in package-lock.json. `esbuild` props other than
     // `external` override SST's own options, so `target` replaces its "esnext".

@@ -88,13 +88,18 @@ export async function localModeFor(options: DeployOptions): Promise<LocalMode> {
   };
 }
 
-export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "webUrl">> {
-  const home = options.home ?? picstackHome();
-  const log = options.log ?? (() => {});
-  const environment = {
+/** The environment a deployment synthesizes the stacks in: local mode for its target, and the web origin. */
+export async function synthEnvironment(options: DeployOptions): Promise<Record<string, string>> {
+  return {
     [LOCAL_MODE_VARIABLE]: JSON.stringify(await localModeFor(options)),
     PICSTACK_WEB_ORIGIN: options.webOrigin,
   };
+}
+
+export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "webUrl">> {
+  const home = options.home ?? picstackHome();
+  const log = options.log ?? (() => {});
+  const environment = await synthEnvironment(options);
   // The bootstrap stack does not depend on the templates: set it up while they are synthesized.
   const [assembly] = await Promise.all([
     synthesize({ home, environment, log }),
@@ -107,19 +112,25 @@ export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "web
 }
 
 /**
- * The local outputs from the stacks' outputs. The API URL has AWS's form
- * (`https://<id>.execute-api.<region>.amazonaws.com/<stage>/`); the emulators serve it at
- * `<endpoint>/restapis/<id>/<stage>/_user_request_`.
+ * A REST API as an emulator serves it, from the URL a stack outputs, which has AWS's form
+ * (`https://<id>.execute-api.<region>.amazonaws.com/<stage>/`): its id, its stage, and
+ * `<endpoint>/restapis/<id>/<stage>/_user_request_` (no trailing slash; append the resource path).
  */
+export function emulatorApi(awsUrl: string, endpoint: string): { url: string; apiId: string; stage: string } {
+  const url = new URL(awsUrl);
+  const apiId = url.hostname.split(".")[0] as string;
+  const stage = url.pathname.split("/").filter(Boolean)[0] ?? LOCAL_STAGE;
+  return { url: `${endpoint}/restapis/${apiId}/${stage}/_user_request_`, apiId, stage };
+}
+
+/** The local outputs from the stacks' outputs. */
 export function outputsFrom(stacks: StackOutputs, target: Target, endpoint: string): Omit<Outputs, "webUrl"> {
   const output = (stack: string, name: string): string => {
     const value = stacks[`${LOCAL_STAGE}-picstack-${stack}`]?.[name];
     if (!value) throw new Error(`the ${stack} stack has no ${name} output`);
     return value;
   };
-  const apiUrl = new URL(output("Api", "ApiUrl"));
-  const apiId = apiUrl.hostname.split(".")[0] as string;
-  const stage = apiUrl.pathname.split("/").filter(Boolean)[0] ?? LOCAL_STAGE;
+  const api = emulatorApi(output("Api", "ApiUrl"), endpoint);
   const all = Object.assign({}, ...Object.values(stacks)) as Record<string, string>;
   const functionNames = Object.fromEntries(
     (Object.keys(functions) as FunctionId[]).map((id) => {
@@ -130,11 +141,11 @@ export function outputsFrom(stacks: StackOutputs, target: Target, endpoint: stri
   ) as Record<FunctionId, string>;
   return {
     target,
-    stage,
+    stage: api.stage,
     region: REGION,
     endpoint,
-    apiUrl: `${endpoint}/restapis/${apiId}/${stage}/_user_request_`,
-    apiId,
+    apiUrl: api.url,
+    apiId: api.apiId,
     bucket: output("Storage", "BucketName"),
     table: output("Storage", "TableName"),
     queue: output("Storage", "QueueUrl"),

@@ -1,5 +1,5 @@
 export { buildClients, buildWeb } from "./build-clients.js";
-export * from "./bundle.js";
+export { deployAssembly, type StackOutputs } from "./cdk.js";
 export * from "./deploy.js";
 export * from "./dev-issuer.js";
 export * from "./dlq.js";
@@ -7,3 +7,4 @@ export * from "./emulator.js";
 export * from "./jobs.js";
 export * from "./local-stack.js";
 export * from "./paths.js";
+export { synthesize } from "./synth.js";
