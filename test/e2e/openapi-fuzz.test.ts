@@ -43,7 +43,7 @@ function run(command: string, args: string[]): Promise<{ code: number | null; ou
 }
 
 async function schemathesis(phases: string, seconds: number): Promise<string> {
-  const { schemathesis: command } = ensureTestToolsInstalled();
+  const { schemathesis: command } = await ensureTestToolsInstalled();
   const token = await tokenFor(`fuzzer-${Date.now()}`);
   const { code, output } = await run(command, [
     "--config-file",

@@ -8,7 +8,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { repoRoot } from "./paths.js";
-import { run } from "./synth.js";
+import { run } from "./run.js";
 
 export const REGION = "us-east-1";
 /** The account every local emulator reports. */

@@ -88,8 +88,8 @@ async function main(): Promise<void> {
       return;
     }
     case "setup": {
-      const bin = ensureTestToolsInstalled();
-      ensureLambdaRuntime();
+      const bin = await ensureTestToolsInstalled();
+      await ensureLambdaRuntime();
       const layer = await buildSharpLayer();
       await buildClients();
       process.stdout.write(
@@ -138,14 +138,17 @@ async function main(): Promise<void> {
       return;
     }
     case "start": {
-      await buildClients((m) => process.stderr.write(`[picstack] ${m}\n`));
-      const stack = await startLocalStack({
-        target: target(),
-        port: port("port"),
-        webPort: port("web-port"),
-        localstackEndpoint: values["localstack-endpoint"],
-        passThroughAnalysisSettings: true,
-      });
+      // The gallery and the CLI build while the stack comes up.
+      const [, stack] = await Promise.all([
+        buildClients((m) => process.stderr.write(`[picstack] ${m}\n`)),
+        startLocalStack({
+          target: target(),
+          port: port("port"),
+          webPort: port("web-port"),
+          localstackEndpoint: values["localstack-endpoint"],
+          passThroughAnalysisSettings: true,
+        }),
+      ]);
       const { outputs } = stack;
       process.stdout.write(
         [

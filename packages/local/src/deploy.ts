@@ -96,14 +96,22 @@ export async function synthEnvironment(options: DeployOptions): Promise<Record<s
   };
 }
 
-export async function deploy(options: DeployOptions): Promise<Omit<Outputs, "webUrl">> {
+/**
+ * Synthesizes and deploys. `emulator`, when given, is the emulator still starting: the synth (the
+ * longest step, in a child process) runs meanwhile, and the bootstrap once it answers.
+ */
+export async function deploy(
+  options: DeployOptions & { emulator?: Promise<unknown> },
+): Promise<Omit<Outputs, "webUrl">> {
   const home = options.home ?? picstackHome();
   const log = options.log ?? (() => {});
   const environment = await synthEnvironment(options);
   // The bootstrap stack does not depend on the templates: set it up while they are synthesized.
   const [assembly] = await Promise.all([
     synthesize({ home, environment, log }),
-    bootstrap(options.endpoint, home).then(() => log("bootstrap: done")),
+    (options.emulator ?? Promise.resolve())
+      .then(() => bootstrap(options.endpoint, home))
+      .then(() => log("bootstrap: done")),
   ]);
   const started = Date.now();
   const stacks = await deployAssembly(options.endpoint, home, assembly);

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { picstackHome, repoRoot } from "./paths.js";
+import { run as runCommand } from "./run.js";
 
 export type Target = "ministack" | "localstack";
 
@@ -67,13 +68,13 @@ function findPython(): string {
  * Installs a requirements file into `.picstack/venv` (created on first use), once per content of that
  * file: a stamp beside the venv remembers what was installed, so a second run costs a file read.
  */
-function ensureRequirements(
+async function ensureRequirements(
   home: string,
   file: string,
   stampName: string,
   what: string,
   target?: string,
-): string {
+): Promise<string> {
   const venv = join(home, "venv");
   const requirements = readFileSync(file);
   const stamp = join(target ?? venv, stampName);
@@ -83,12 +84,10 @@ function ensureRequirements(
   const python = findPython();
   log(`installing ${what} into ${target ?? venv} (first run only)`);
   mkdirSync(home, { recursive: true });
-  const run = (cmd: string, args: string[]) => {
-    const result = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
-    if (result.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${result.status})`);
-  };
-  if (!existsSync(join(venv, "bin", "python"))) run(python, ["-m", "venv", venv]);
-  run(join(venv, "bin", "python"), [
+  // Asynchronous, so the synth (a child process of its own) runs while pip installs.
+  const run = (cmd: string, args: string[]) => runCommand(cmd, args, process.env);
+  if (!existsSync(join(venv, "bin", "python"))) await run(python, ["-m", "venv", venv]);
+  await run(join(venv, "bin", "python"), [
     "-m",
     "pip",
     "install",
@@ -103,10 +102,10 @@ function ensureRequirements(
 }
 
 /** Creates `.picstack/venv` with the pinned MiniStack, once per requirements file content. */
-export function ensureMinistackInstalled(home = picstackHome()): string {
+export async function ensureMinistackInstalled(home = picstackHome()): Promise<string> {
   const bin = join(home, "venv", "bin", "ministack");
   if (!existsSync(bin)) rmSync(join(home, "venv", ".picstack-requirements"), { force: true });
-  ensureRequirements(home, REQUIREMENTS, ".picstack-requirements", "MiniStack");
+  await ensureRequirements(home, REQUIREMENTS, ".picstack-requirements", "MiniStack");
   return bin;
 }
 
@@ -119,7 +118,9 @@ export function ensureMinistackInstalled(home = picstackHome()): string {
  *   find `@aws-sdk/*` there and nothing else of the project's.
  * - Python: boto3, for CDK's bucket-notifications handler (requirements-lambda-python.txt).
  */
-export function ensureLambdaRuntime(home = picstackHome()): { nodePath: string; pythonPath: string } {
+export async function ensureLambdaRuntime(
+  home = picstackHome(),
+): Promise<{ nodePath: string; pythonPath: string }> {
   const root = join(home, "lambda-runtime");
   const nodePath = join(root, "node");
   const pythonPath = join(root, "python");
@@ -139,11 +140,13 @@ export function ensureLambdaRuntime(home = picstackHome()): { nodePath: string; 
 }
 
 /** Adds the pinned test tools (schemathesis, which fuzzes the API from its OpenAPI document). */
-export function ensureTestToolsInstalled(home = picstackHome()): { ministack: string; schemathesis: string } {
-  const ministack = ensureMinistackInstalled(home);
+export async function ensureTestToolsInstalled(
+  home = picstackHome(),
+): Promise<{ ministack: string; schemathesis: string }> {
+  const ministack = await ensureMinistackInstalled(home);
   const bin = join(home, "venv", "bin", "schemathesis");
   if (!existsSync(bin)) rmSync(join(home, "venv", ".picstack-test-requirements"), { force: true });
-  ensureRequirements(home, TEST_REQUIREMENTS, ".picstack-test-requirements", "the API test tools");
+  await ensureRequirements(home, TEST_REQUIREMENTS, ".picstack-test-requirements", "the API test tools");
   return { ministack, schemathesis: bin };
 }
 
@@ -163,8 +166,8 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
     return { target: "ministack", endpoint, started: false, stop: async () => {} };
   }
   // One virtual environment per checkout, whatever state directory this emulator uses.
-  const bin = ensureMinistackInstalled();
-  const runtime = ensureLambdaRuntime();
+  const bin = await ensureMinistackInstalled();
+  const runtime = await ensureLambdaRuntime();
   const dataDir = join(home, `ministack-${options.port}`);
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, "ministack.log");

@@ -38,22 +38,28 @@ export async function writeOutputs(outputs: Outputs, home = picstackHome()): Pro
 
 export async function startLocalStack(options: LocalStackOptions): Promise<RunningStack> {
   const log = options.log ?? ((m: string) => process.stderr.write(`[picstack] ${m}\n`));
-  const emulator =
+  const endpoint =
+    options.target === "localstack" ? options.localstackEndpoint : `http://127.0.0.1:${options.port}`;
+  // The emulator installs and starts while the templates are synthesized (deploy waits for both).
+  const starting: Promise<Emulator> =
     options.target === "localstack"
-      ? await connectLocalstack(options.localstackEndpoint)
-      : await startMinistack({ port: options.port, home: options.home, persist: options.persist });
+      ? connectLocalstack(options.localstackEndpoint)
+      : startMinistack({ port: options.port, home: options.home, persist: options.persist });
+  starting.catch(() => {}); // awaited below; a failure surfaces there
   let web: WebServer | undefined;
   try {
     const webUrl = `http://127.0.0.1:${options.webPort}`;
     const deployed = await deploy({
-      target: emulator.target,
-      endpoint: emulator.endpoint,
+      target: options.target,
+      endpoint,
+      emulator: starting,
       webOrigin: webUrl,
       home: options.home,
       settings: options.settings,
       passThroughAnalysisSettings: options.passThroughAnalysisSettings,
       log,
     });
+    const emulator = await starting;
     web = await serveWeb({ port: options.webPort, apiUrl: deployed.apiUrl, home: options.home });
     const outputs: Outputs = { ...deployed, webUrl: web.url };
     await writeOutputs(outputs, options.home);
@@ -67,7 +73,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     };
   } catch (error) {
     await web?.close();
-    await emulator.stop();
+    await starting.then(
+      (emulator) => emulator.stop(),
+      () => {},
+    );
     throw error;
   }
 }

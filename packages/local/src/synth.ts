@@ -8,12 +8,12 @@
  * sources of every package, the stacks and the declaration, the lockfiles, and the settings (local mode,
  * the deploy-time variables). Any change to those synthesizes again; nothing else does.
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { repoRoot } from "./paths.js";
+import { run } from "./run.js";
 
 /** What the templates are built from, from the repository root; tests and built output are not. */
 const INPUTS = ["sst.config.ts", "package-lock.json", "stacks", "infrastructure", "packages"];
@@ -73,28 +73,4 @@ export async function synthesize(options: SynthOptions): Promise<string> {
   await writeFile(stamp, digest);
   options.log?.(`templates: synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return outdir;
-}
-
-/** Runs a command in the repository root; its output is shown only when it fails. */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(output);
-      else
-        reject(
-          new Error(
-            `${relative(repoRoot, command)} ${args[0] ?? ""} failed (exit ${code}):\n${output.slice(-4000)}`,
-          ),
-        );
-    });
-  });
 }
