@@ -25,18 +25,14 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import httpHeaderNormalizer from "@middy/http-header-normalizer";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { config } from "../config.js";
 import { logger } from "./logger.js";
 import { cors } from "./middleware/cors.js";
 import { errorResponses } from "./middleware/error-responses.js";
 import { requestLog } from "./middleware/request-log.js";
+import type { ApiEvent, ApiResult } from "./types.js";
 
-/** The event as API Gateway sends it; `body` appears once `jsonBody` has parsed it. */
-export type ApiEvent = Omit<APIGatewayProxyEvent, "body">;
-export type ApiResult = APIGatewayProxyResult;
-/** The Lambda context once `authenticate` has run: `userId` is the token's `sub`. */
-export type UserContext = Context & { userId: string };
+export type { ApiEvent, ApiResult, UserContext } from "./types.js";
 
 /** A middy handler with the shared middleware attached; attach the route's own, then `.handler(...)`. */
 export function api() {

@@ -2,7 +2,7 @@
 import { IMAGE_ID_PATTERN, ImageNotFoundError } from "@picstack/core";
 import type { z } from "zod";
 import { HttpError } from "./errors.js";
-import type { ApiEvent } from "./pipeline.js";
+import type { ApiEvent } from "./types.js";
 
 /** `value` checked against `schema`, or a 400 `validation_error` listing each problem by path. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, message: string): z.infer<S> {

@@ -1,4 +1,4 @@
-import type { ApiResult } from "./pipeline.js";
+import type { ApiResult } from "./types.js";
 
 /** A JSON answer; `undefined` gives an empty body (for 204). */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {

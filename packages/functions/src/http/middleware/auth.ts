@@ -3,7 +3,7 @@ import { InvalidTokenError } from "@picstack/adapters";
 import { tokenVerifier } from "../../wiring.js";
 import { HttpError } from "../errors.js";
 import { logger } from "../logger.js";
-import type { ApiEvent, ApiResult, UserContext } from "../pipeline.js";
+import type { ApiEvent, ApiResult, UserContext } from "../types.js";
 
 /** Real tokens are well under 8 KiB; no verification work is spent on anything larger. */
 const MAX_AUTHORIZATION_LENGTH = 8192;

@@ -1,8 +1,8 @@
 import type { MiddlewareObj } from "@middy/core";
 import { toHttpError } from "../errors.js";
 import { logger } from "../logger.js";
-import type { ApiEvent, ApiResult } from "../pipeline.js";
 import { json } from "../response.js";
+import type { ApiEvent, ApiResult } from "../types.js";
 
 /**
  * Any error as the contract's JSON answer, `{ "error": { "code", "message" } }` with the status from

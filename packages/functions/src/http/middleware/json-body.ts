@@ -2,8 +2,8 @@ import type { MiddlewareObj } from "@middy/core";
 import type { z } from "zod";
 import { HttpError } from "../errors.js";
 import { findDuplicateKey } from "../json.js";
-import type { ApiEvent, ApiResult } from "../pipeline.js";
 import { validate } from "../request.js";
+import type { ApiEvent, ApiResult } from "../types.js";
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 

@@ -2,7 +2,7 @@ import type { MiddlewareObj } from "@middy/core";
 import { type BucketPolicy, type RateLimitStore, type RouteClass, takeToken } from "@picstack/core";
 import { config } from "../../config.js";
 import { rateLimitStore } from "../../wiring.js";
-import type { ApiEvent, ApiResult, UserContext } from "../pipeline.js";
+import type { ApiEvent, ApiResult, UserContext } from "../types.js";
 
 export interface RateLimitOptions {
   /** Where the buckets live; by default the table (DynamoDB). */

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from "@middy/core";
 import { logger } from "../logger.js";
-import type { ApiEvent, ApiResult } from "../pipeline.js";
+import type { ApiEvent, ApiResult } from "../types.js";
 
 /** Adds the request id and route to each log line of the request, and logs each answer's status. */
 export function requestLog(): MiddlewareObj<ApiEvent, ApiResult> {
