@@ -276,7 +276,10 @@ export const table = {
   partitionKey: "pk",
   sortKey: "sk",
   indexes: {
-    /** A user's visible images by creation time (`USER#{userId}`, `{createdAt}#{id}`); deleted ones under `DELETED`. */
+    /**
+     * A user's visible images by creation time (`USER#{userId}`, `{createdAt}#{id}`); soft-deleted ones,
+     * for the purge job, under `DELETED`.
+     */
     byUser: { partitionKey: "gsi1pk", sortKey: "gsi1sk" },
     /** A user's images carrying one tag (`{userId}#{tag}`), by creation time. */
     byTag: { partitionKey: "gsi2pk", sortKey: "gsi2sk" },
@@ -286,15 +289,15 @@ export const table = {
   separator: "#",
   /** Prefixes (ending in `separator`, the item's own parts follow) and whole key values. */
   keys: {
-    /** `pk`: an image's partition, `IMAGE#{id}`. Every item of an image lives in it, so a purge finds them all. */
+    /** `pk` of an image's partition, `IMAGE#{id}`: every item of an image is in it, for a purge to find. */
     image: "IMAGE#",
     /** `sk` of the image record in its partition. */
     imageRecord: "IMAGE",
-    /** `sk` of one tag item of a visible image in its partition, `TAG#{tag}` (in byTag while it exists). */
+    /** `sk` of one tag item of a visible image in its partition, `TAG#{tag}`; the item is in byTag. */
     imageTag: "TAG#",
     /** byUser and byStatus partition of a user's visible images, `USER#{userId}`. */
     user: "USER#",
-    /** byUser partition of soft-deleted images (sort key `{deletedAt}#{id}`), where the purge job finds them. */
+    /** byUser partition of soft-deleted images, sorted by `{deletedAt}#{id}`. */
     deleted: "DELETED",
     /** `pk` of a user's token bucket for one route class, `RATE#{userId}#{class}`. */
     rateLimit: "RATE#",
