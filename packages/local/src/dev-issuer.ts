@@ -80,13 +80,3 @@ export async function signDevToken(userId: string, options: DevTokenOptions = {}
     .setExpirationTime(`${options.expiresIn ?? 12 * 3600}s`)
     .sign(key);
 }
-
-/** The local stack's list-cursor signing secret, made on first use beside the dev key. */
-export async function devCursorSecret(home = picstackHome()): Promise<string> {
-  const file = join(home, "dev-issuer", "cursor-secret");
-  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
-  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
-  await mkdir(join(home, "dev-issuer"), { recursive: true });
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
-}
