@@ -161,6 +161,7 @@ export const functionNameOutput = (id: FunctionId) => `${id}FunctionName`;
 export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResources): SstFunction {
   const spec: FunctionSpec = functions[id];
   const environment: Record<string, string> = {
+    [env.function]: id,
     [env.stage]: stack.stage,
     [env.table]: r.table.tableName,
     [env.bucket]: r.bucket.bucketName,

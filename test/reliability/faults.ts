@@ -1,9 +1,9 @@
 /**
  * Faults: the AI provider down, slow or answering garbage (a fake OpenAI-compatible server, the true
- * external edge); storage reads failing and DynamoDB throttling (fault hooks inside the SDK's retry loop,
- * PICSTACK_TEST_FAULTS); a worker killed mid-batch. The pipeline must retry, every image must end `ready`
- * (its analysis `failed` where the provider failed) or `failed` with a code, nothing may be lost, and no
- * image may be worked on more often than its receives explain.
+ * external edge); storage reads failing and DynamoDB throttling (test/faults/, inside the SDK's retry
+ * loop, as PICSTACK_TEST_FAULTS plans them); a worker killed mid-batch. The pipeline must retry, every
+ * image must end `ready` (its analysis `failed` where the provider failed) or `failed` with a code,
+ * nothing may be lost, and no image may be worked on more often than its receives explain.
  */
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -13,7 +13,8 @@ import {
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
-import { worker } from "@picstack/infrastructure";
+import { testSettings, worker } from "@picstack/infrastructure";
+import { INJECTED_FAULT_MESSAGE } from "../faults/faults.js";
 import type { Context } from "./context.js";
 import { assert, type Report, sleep } from "./harness.js";
 import { photo } from "./hostile-files.js";
@@ -70,7 +71,7 @@ function fakeOpenAi(): { server: Server; mode: { value: Mode }; calls: { value: 
 async function injectedFaults(ctx: Context): Promise<number> {
   if (!ctx.logFile) return 0;
   const text = await readFile(ctx.logFile, "utf8");
-  return text.split("picstack injected fault").length - 1;
+  return text.split(INJECTED_FAULT_MESSAGE).length - 1;
 }
 
 async function batch(
@@ -168,7 +169,7 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
     ] as const) {
       await report.check(CATEGORY, `${name}: every image ready, nothing lost`, async () => {
         const restore = await ctx.setEnvironment(["processUpload"], {
-          PICSTACK_TEST_FAULTS: JSON.stringify(plan),
+          [testSettings.faults]: JSON.stringify(plan),
         });
         const before = await injectedFaults(ctx);
         try {
@@ -203,7 +204,7 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
         const base = await photo(640, 480);
         const victim = Buffer.concat([base, Buffer.alloc(1)]); // a unique size marks the file to die on
         const restore = await ctx.setEnvironment(["processUpload"], {
-          PICSTACK_TEST_FAULTS: JSON.stringify({ killWorkerOnOriginalBytes: victim.length }),
+          [testSettings.faults]: JSON.stringify({ killWorkerOnOriginalBytes: victim.length }),
         });
         try {
           const token = await ctx.token(`fault-kill-${Date.now()}`);
@@ -266,7 +267,7 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
       await setTimeout(SHORT_TIMEOUT_SECONDS);
       const restoreShort = await setVisibilityTimeout(ctx, SHORT_TIMEOUT_SECONDS + 5);
       const restore = await ctx.setEnvironment(["processUpload"], {
-        PICSTACK_TEST_FAULTS: JSON.stringify({ killWorkerAlwaysOnOriginalBytes: victim.length }),
+        [testSettings.faults]: JSON.stringify({ killWorkerAlwaysOnOriginalBytes: victim.length }),
       });
       const started = Date.now();
       try {

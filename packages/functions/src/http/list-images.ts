@@ -3,9 +3,6 @@ import { listImages, listImagesQuery } from "@picstack/core";
 import { cursorCodec, imageDeps } from "../wiring.js";
 import { http, json, logger, parseQuery } from "./middleware.js";
 
-// Read the cursor secret during the cold start; if that fails, the first request reads it again.
-await cursorCodec().catch((error: Error) => logger.warn("cursor secret not read at cold start", error));
-
 export const handler = http({ auth: true, rateLimit: "read" }, async ({ event, userId }) => {
   const query = parseQuery(event, listImagesQuery);
   const { page, stats } = await listImages({ ...imageDeps(), cursors: await cursorCodec() }, userId, query);
