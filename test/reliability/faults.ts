@@ -10,6 +10,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   GetFunctionConfigurationCommand,
+  InvokeCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
@@ -229,6 +230,32 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
             `others claimed ${others.join(",")}`,
           );
           return `5/5 ready; the killed image was claimed twice (once by the killed worker), the others once each`;
+        } finally {
+          await restore();
+        }
+      },
+    );
+
+    await report.check(
+      CATEGORY,
+      "a function without the test hooks refuses a fault plan: its cold start fails, naming the setting",
+      async () => {
+        // As a deployed function runs: nothing preloaded, so the hooks that would read the plan are absent.
+        const restore = await ctx.setEnvironment(["health"], {
+          NODE_OPTIONS: undefined,
+          [testSettings.faults]: JSON.stringify({ dbThrottleRate: 1 }),
+        });
+        try {
+          const answer = await ctx.lambda.send(
+            new InvokeCommand({ FunctionName: ctx.outputs.functions.health, Payload: "{}" }),
+          );
+          const payload = new TextDecoder().decode(answer.Payload);
+          assert(answer.FunctionError, `health answered: ${payload.slice(0, 160)}`);
+          assert(
+            payload.includes(`${testSettings.faults}: a test-only setting`),
+            `the failure does not name the setting: ${payload.slice(0, 200)}`,
+          );
+          return `${answer.FunctionError}: ${testSettings.faults} refused at cold start`;
         } finally {
           await restore();
         }
