@@ -45,6 +45,15 @@ module.exports = {
       to: { path: ["^packages/local/", "node_modules/@picstack/local"] },
     },
     {
+      name: "no-test-code-in-production",
+      comment:
+        "Test-only code (fault injection, fakes) lives in the test tree and reaches a function only as a test " +
+        "stack's preload, never through an import.",
+      severity: "error",
+      from: { path: "^(packages/[^/]+/src|infrastructure|stacks)/" },
+      to: { path: ["^test/", "^packages/[^/]+/test/"] },
+    },
+    {
       name: "clients-only-through-the-sdk",
       comment: "The web gallery and the CLI talk to Picstack through the SDK only, as a user's client would.",
       severity: "error",

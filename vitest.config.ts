@@ -10,7 +10,8 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts"],
+          // test/faults: the reliability suite's fault hooks, test code with unit tests of their own.
+          include: ["packages/*/test/**/*.test.ts", "test/faults/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -25,8 +25,9 @@ export interface ColdStartRow {
   largest?: Record<string, number>;
 }
 
-// Config is validated lazily, but processUpload chooses its analysis provider at module load: give the
-// variables harmless local values so every bundle loads as it would in Lambda.
+// Config is validated at module load, and processUpload chooses its analysis provider then: give the
+// variables harmless local values so every bundle loads as it would in Lambda (PICSTACK_FUNCTION, which
+// decides what else a function needs, is set per bundle).
 const ENV = {
   PICSTACK_STAGE: "bench",
   PICSTACK_TABLE: "t",
@@ -38,6 +39,7 @@ const ENV = {
   PICSTACK_AUTH_JWKS: '{"keys":[]}',
   PICSTACK_CURSOR_SECRET: "x".repeat(40),
   PICSTACK_ANALYSIS_PROVIDER: "basic",
+  PICSTACK_OPENAI_KEY_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench",
   AWS_REGION: "us-east-1",
   AWS_ACCESS_KEY_ID: "bench",
   AWS_SECRET_ACCESS_KEY: "bench",
@@ -160,7 +162,7 @@ export async function coldStart(options: {
     const runs: number[] = [];
     for (let i = 0; i < options.runs; i++) {
       const out = execFileSync(process.execPath, ["--input-type=module", "-e", timer], {
-        env: { ...process.env, ...ENV },
+        env: { ...process.env, ...ENV, PICSTACK_FUNCTION: id },
         cwd: dirname(file),
       });
       runs.push(round(Number(out.toString()), 1));

@@ -5,11 +5,14 @@
  * stacks read it (stacks/functions.ts).
  *
  * It changes the functions' environment only: where the emulator is, the dev sign-in issuer instead of
- * Cognito, and the function settings a local run may choose (the fake AI server of the tests, relaxed
- * rate limits, the reliability suite's fault plan). A stage that is not the local one refuses it, so a
- * developer's shell that still carries it cannot turn a deployed stage's auth over to a dev key.
+ * Cognito, the function settings a local run may choose (the fake AI server of the tests, relaxed rate
+ * limits), and for a test stack the test hooks its functions preload. A stage that is not the local one
+ * refuses it, so a developer's shell that still carries it cannot turn a deployed stage's auth over to a
+ * dev key, nor load test code into its functions.
  */
 
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
 import * as z from "zod";
 import { env, LOCAL_STAGE } from "./picstack.js";
 
@@ -24,11 +27,13 @@ export const LOCAL_SETTINGS = [
   env.openAiModel,
   env.openAiTimeoutMs,
   env.rateLimits,
-  env.testFaults,
   env.maxUploadBytes,
   env.uploadTtlSeconds,
   env.retentionDays,
 ] as const;
+
+/** Node's own variable: `--import=<url>` loads a module before the entry point (the test hooks). */
+export const NODE_OPTIONS = "NODE_OPTIONS";
 
 const url = z.url({ protocol: /^https?$/ });
 
@@ -44,6 +49,15 @@ export const localModeSchema = z.strictObject({
     jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }),
   }),
   settings: z.partialRecord(z.enum(LOCAL_SETTINGS), z.string()).default({}),
+  /**
+   * A test stack's test hooks (packages/functions/src/test-hooks.ts): the absolute path of a bundled ES
+   * module every function preloads, through NODE_OPTIONS, before its handler. The emulator must run the
+   * functions on this machine (MiniStack does) for the path to mean anything.
+   */
+  testHooks: z
+    .string()
+    .refine((path) => isAbsolute(path) && path.endsWith(".mjs"), "must be the absolute path of an .mjs file")
+    .optional(),
 });
 
 export type LocalMode = z.infer<typeof localModeSchema>;
@@ -93,5 +107,6 @@ export function localEnvironment(
     [env.s3PublicEndpoint]: mode.s3PublicEndpoint,
     [env.s3ForcePathStyle]: "true",
     ...mode.settings,
+    ...(mode.testHooks ? { [NODE_OPTIONS]: `--import=${pathToFileURL(mode.testHooks).href}` } : {}),
   };
 }

@@ -182,6 +182,7 @@ export type FunctionId = keyof typeof functions;
  */
 export function environmentOf(permissions: FunctionPermissions) {
   return [
+    "function",
     "stage",
     "table",
     "bucket",
@@ -459,6 +460,8 @@ export const bundling = {
  * The stacks fill these in (local mode adds the emulator's, infrastructure/local-mode.ts).
  */
 export const env = {
+  /** The function's id in `functions`: its declared permissions decide which other settings it needs. */
+  function: "PICSTACK_FUNCTION",
   stage: "PICSTACK_STAGE",
   table: "PICSTACK_TABLE",
   bucket: "PICSTACK_BUCKET",
@@ -473,11 +476,6 @@ export const env = {
   maxUploadBytes: "PICSTACK_MAX_UPLOAD_BYTES",
   /** Seconds a presigned upload stays valid (1–900, default 600). */
   uploadTtlSeconds: "PICSTACK_UPLOAD_TTL_SECONDS",
-  /**
-   * Test-only fault injection (JSON, see packages/adapters/src/faults.ts). The stacks never set it; the
-   * reliability suite sets it on its own local stack.
-   */
-  testFaults: "PICSTACK_TEST_FAULTS",
   /** Days a deleted image can be restored before the purge job removes it (default 7). */
   retentionDays: "PICSTACK_RETENTION_DAYS",
   /** Rate limits as JSON, e.g. `{"read":{"capacity":120,"refillPerSecond":5},"write":{...}}`. */
@@ -500,4 +498,14 @@ export const env = {
   s3ForcePathStyle: "PICSTACK_S3_FORCE_PATH_STYLE",
   /** Local only: the emulator endpoint for every SDK client (the standard SDK variable). */
   awsEndpoint: "AWS_ENDPOINT_URL",
+} as const;
+
+/**
+ * Settings only a test stack reads, through the test hooks it preloads (local mode's `testHooks`; the
+ * hooks live in test/, never in a function bundle). The stacks never set them, and a function that runs
+ * without those hooks refuses them at cold start (packages/functions/src/config.ts).
+ */
+export const testSettings = {
+  /** The reliability suite's fault plan (JSON, test/faults/plan.ts). */
+  faults: "PICSTACK_TEST_FAULTS",
 } as const;

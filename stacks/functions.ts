@@ -166,6 +166,7 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
   const spec: FunctionSpec = functions[id];
   // What each variable the declaration may ask for is, in this stage's resources.
   const values: Record<FunctionEnvKey, string> = {
+    function: id,
     stage: stack.stage,
     table: r.table.tableName,
     bucket: r.bucket.bucketName,

@@ -4,6 +4,7 @@
  * stage but the local one accepts it.
  */
 import { rmSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { type FunctionId, functions, LOCAL_STAGE } from "@picstack/infrastructure";
 import { LOCAL_MODE_VARIABLE, type LocalMode } from "@picstack/infrastructure/local-mode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,6 +40,16 @@ afterAll(() => {
   for (const s of synths) rmSync(s.outdir, { recursive: true, force: true });
 });
 
+const ids = Object.keys(functions) as FunctionId[];
+const variablesOf = (s: Synthesized, id: FunctionId) => {
+  const template = Object.values(s.templates).find((t) =>
+    resourcesOf(t, "AWS::Lambda::Function").some(([logicalId]) => logicalId.startsWith(id)),
+  );
+  if (!template) throw new Error(`no template holds ${id}`);
+  const [, fn] = lambdaOf(template, id);
+  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+};
+
 describe("local mode on the local stage", () => {
   let plain: Synthesized;
   let local: Synthesized;
@@ -46,16 +57,6 @@ describe("local mode on the local stage", () => {
     plain = await synth(LOCAL_STAGE);
     local = await synth(LOCAL_STAGE, MODE);
   });
-
-  const ids = Object.keys(functions) as FunctionId[];
-  const variablesOf = (s: Synthesized, id: FunctionId) => {
-    const template = Object.values(s.templates).find((t) =>
-      resourcesOf(t, "AWS::Lambda::Function").some(([logicalId]) => logicalId.startsWith(id)),
-    );
-    if (!template) throw new Error(`no template holds ${id}`);
-    const [, fn] = lambdaOf(template, id);
-    return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-  };
 
   it.each(ids)("gives %s the dev issuer, the emulator's endpoints and the chosen settings", (id) => {
     // Act
@@ -71,6 +72,7 @@ describe("local mode on the local stage", () => {
     expect(vars.PICSTACK_S3_FORCE_PATH_STYLE).toBe("true");
     expect(vars.PICSTACK_ANALYSIS_PROVIDER).toBe("basic");
     expect(vars.PICSTACK_RATE_LIMITS).toBe(MODE.settings.PICSTACK_RATE_LIMITS);
+    expect(vars.NODE_OPTIONS).toBeUndefined(); // no test hooks were asked for
     // Without local mode none of it is there, and the user pool's JWKS URL is.
     const cloud = variablesOf(plain, id);
     expect(cloud.PICSTACK_AUTH_JWKS_URL).toBeDefined();
@@ -109,6 +111,29 @@ describe("local mode on the local stage", () => {
   });
 });
 
+describe("a local test stack's test hooks", () => {
+  const hooks = "/tmp/picstack-test/test-hooks.mjs";
+  let local: Synthesized;
+  beforeAll(async () => {
+    local = await synth(LOCAL_STAGE, { ...MODE, testHooks: hooks });
+  });
+
+  it.each(ids)("make %s preload them before its handler", (id) => {
+    // Act
+    const vars = variablesOf(local, id);
+
+    // Assess
+    expect(vars.NODE_OPTIONS).toBe(`--import=${pathToFileURL(hooks).href}`);
+  });
+
+  it("are refused, with the rest of local mode, by every other stage", async () => {
+    // Act / Assess
+    await expect(synth("prod", { ...MODE, testHooks: hooks })).rejects.toThrow(
+      new RegExp(`${LOCAL_MODE_VARIABLE} is set, but the stage is "prod"`),
+    );
+  });
+});
+
 describe("local mode elsewhere", () => {
   it.each(["prod", "dev", "live", "test", "localstack"])("is refused by the %s stage", async (stage) => {
     await expect(synth(stage, MODE)).rejects.toThrow(
@@ -118,6 +143,9 @@ describe("local mode elsewhere", () => {
 
   it.each([
     ["a setting that is not a local one", { ...MODE, settings: { PICSTACK_TABLE: "other" } }],
+    // Faults are planned on a running test stack, read by its test hooks, never set for every function.
+    ["the fault plan as a setting", { ...MODE, settings: { PICSTACK_TEST_FAULTS: "{}" } }],
+    ["test hooks by a relative path", { ...MODE, testHooks: "test-hooks.mjs" }],
     ["an endpoint that is not a URL", { ...MODE, awsEndpoint: "ministack" }],
     ["an unknown field", { ...MODE, cognito: false }],
   ])("refuses %s, on the local stage too", async (_what, mode) => {

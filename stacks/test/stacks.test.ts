@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ALLOWED_CONTENT_TYPES, originalKey, thumbnailKey } from "@picstack/core";
 import {
   type BucketArea,
@@ -25,10 +26,12 @@ import {
   RUNTIME,
   routes,
   table as tableSpec,
+  testSettings,
 } from "@picstack/infrastructure";
 import type { Template } from "aws-cdk-lib/assertions";
 import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FAULT_KEYS, INJECTED_FAULT_MESSAGE } from "../../test/faults/faults.js";
 import {
   actionsOf,
   allStatementsOf,
@@ -453,6 +456,43 @@ describe("functions", () => {
     },
   );
 
+  describe("test-only code", () => {
+    // Strings the fault code cannot do without and that minifying keeps: the fault plan's fields (JSON
+    // keys) and the line each injected fault logs.
+    const markers = [...FAULT_KEYS, INJECTED_FAULT_MESSAGE];
+    const bundleOf = (id: FunctionId) => {
+      const [, fn] = lambdaOf(templateOf(id), id);
+      const assetDir = join(synth.outdir, fn.Metadata?.["aws:asset:path"] as string);
+      return readFileSync(join(assetDir, `${functions[id].handler.replace(/\.[^.]+$/, "")}.mjs`), "utf8");
+    };
+
+    it("is recognised by its markers once bundled and minified as the functions are", async () => {
+      // Act: the preload that carries the fault code into a local test stack's functions.
+      const { outputFiles } = await esbuild.build({
+        entryPoints: [fileURLToPath(new URL("../../test/faults/preload.ts", import.meta.url))],
+        bundle: true,
+        write: false,
+        platform: "node",
+        format: bundling.format,
+        target: bundling.target,
+        minify: bundling.minify,
+        logLevel: "silent",
+      });
+      const code = outputFiles.map((f) => f.text).join("");
+
+      // Assess
+      expect(markers.filter((marker) => !code.includes(marker))).toEqual([]);
+    });
+
+    it.each(functionIds)("is not in the %s bundle: no fault code is deployed", (id) => {
+      // Act
+      const code = bundleOf(id);
+
+      // Assess: the markers found, not the bundle, in the message.
+      expect(markers.filter((marker) => code.includes(marker))).toEqual([]);
+    });
+  });
+
   it("gives the sharp layer, built from npm for linux-x64, to the analysis function and to no other", () => {
     // Prepare
     const [layerId, layer] = onlyOf(analysis, "AWS::Lambda::LayerVersion");
@@ -489,6 +529,7 @@ describe("functions", () => {
       const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
       // Assess
+      expect(vars.PICSTACK_FUNCTION).toBe(id);
       expect(vars.PICSTACK_STAGE).toBe(STAGE);
       expect(vars.PICSTACK_WEB_ORIGIN).toBe(TEST_WEB_ORIGIN);
       expect(refersTo(vars.PICSTACK_TABLE, `Ref${ids.table}`)).toBe(true);
@@ -512,8 +553,9 @@ describe("functions", () => {
         "PICSTACK_S3_PUBLIC_ENDPOINT",
         "PICSTACK_S3_FORCE_PATH_STYLE",
         "AWS_ENDPOINT_URL",
-        "PICSTACK_TEST_FAULTS",
         "OPENAI_API_KEY",
+        "NODE_OPTIONS",
+        ...Object.values(testSettings),
       ]) {
         expect(vars[localOnly], localOnly).toBeUndefined();
       }

@@ -1,6 +1,7 @@
 /**
  * The HTTP edge on the local stack: the analyze quota through API Gateway, and secrets read from the
- * emulator's Secrets Manager the way the functions read them in AWS (a failed read is not kept).
+ * emulator's Secrets Manager the way the functions read them in AWS (at cold start where the function's
+ * permissions need them; a failed read is not kept).
  */
 import {
   CreateSecretCommand,
@@ -8,7 +9,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { emulatorClientConfig } from "@picstack/local";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, expectError, outputs, tokenFor } from "./helpers.js";
 
 describe("the analyze quota", () => {
@@ -39,6 +40,8 @@ describe("secrets from Secrets Manager", () => {
   beforeAll(() => {
     const { endpoint, region } = outputs();
     Object.assign(process.env, {
+      // Its permissions include the cursor secret, so its cold start reads it.
+      PICSTACK_FUNCTION: "listImages",
       PICSTACK_STAGE: "e2e",
       PICSTACK_TABLE: "unused",
       PICSTACK_BUCKET: "unused",
@@ -64,12 +67,13 @@ describe("secrets from Secrets Manager", () => {
     }
   });
 
-  it("reads the cursor secret again after a failed read, in the same container", async () => {
-    // Prepare: the secret does not exist yet, so the first read fails.
-    const { cursorCodec } = await import("../../packages/functions/src/wiring.js");
-    await expect(cursorCodec()).rejects.toThrow();
+  it("fails the cold start while the cursor secret cannot be read, and the next cold start reads it", async () => {
+    // Prepare: the secret does not exist yet.
+    await expect(import("../../packages/functions/src/wiring.js")).rejects.toThrow();
     await secrets().send(new CreateSecretCommand({ Name: cursorSecretName, SecretString: "k".repeat(48) }));
-    // Act
+    // Act: Lambda starts the function again on the next invocation.
+    vi.resetModules();
+    const { cursorCodec } = await import("../../packages/functions/src/wiring.js");
     const codec = await cursorCodec();
     // Assess
     const key = { pk: "USER#alice", sk: "IMG#1" };
@@ -79,7 +83,16 @@ describe("secrets from Secrets Manager", () => {
   it("reads the OpenAI key secret again after a failed read", async () => {
     // Prepare
     const { chooseProvider } = await import("../../packages/functions/src/analysis/provider.js");
-    const analysis = { openAi: { keySecretArn: openAiSecretName, model: "gpt-4.1-mini", timeoutMs: 1000 } };
+    const analysis = {
+      provider: undefined,
+      openAi: {
+        apiKey: undefined,
+        keySecretArn: openAiSecretName,
+        baseURL: undefined,
+        model: "gpt-4.1-mini",
+        timeoutMs: 1000,
+      },
+    };
     await expect(chooseProvider(analysis)).rejects.toThrow();
     await secrets().send(
       new CreateSecretCommand({ Name: openAiSecretName, SecretString: JSON.stringify({ apiKey: "sk-e2e" }) }),

@@ -1,19 +1,21 @@
 /**
  * Faults: the AI provider down, slow or answering garbage (a fake OpenAI-compatible server, the true
- * external edge); storage reads failing and DynamoDB throttling (fault hooks inside the SDK's retry loop,
- * PICSTACK_TEST_FAULTS); a worker killed mid-batch. The pipeline must retry, every image must end `ready`
- * (its analysis `failed` where the provider failed) or `failed` with a code, nothing may be lost, and no
- * image may be worked on more often than its receives explain.
+ * external edge); storage reads failing and DynamoDB throttling (test/faults/, inside the SDK's retry
+ * loop, as PICSTACK_TEST_FAULTS plans them); a worker killed mid-batch. The pipeline must retry, every
+ * image must end `ready` (its analysis `failed` where the provider failed) or `failed` with a code,
+ * nothing may be lost, and no image may be worked on more often than its receives explain.
  */
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   GetFunctionConfigurationCommand,
+  InvokeCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
-import { worker } from "@picstack/infrastructure";
+import { testSettings, worker } from "@picstack/infrastructure";
+import { INJECTED_FAULT_MESSAGE } from "../faults/faults.js";
 import type { Context } from "./context.js";
 import { assert, type Report, sleep } from "./harness.js";
 import { photo } from "./hostile-files.js";
@@ -70,7 +72,7 @@ function fakeOpenAi(): { server: Server; mode: { value: Mode }; calls: { value: 
 async function injectedFaults(ctx: Context): Promise<number> {
   if (!ctx.logFile) return 0;
   const text = await readFile(ctx.logFile, "utf8");
-  return text.split("picstack injected fault").length - 1;
+  return text.split(INJECTED_FAULT_MESSAGE).length - 1;
 }
 
 async function batch(
@@ -168,7 +170,7 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
     ] as const) {
       await report.check(CATEGORY, `${name}: every image ready, nothing lost`, async () => {
         const restore = await ctx.setEnvironment(["processUpload"], {
-          PICSTACK_TEST_FAULTS: JSON.stringify(plan),
+          [testSettings.faults]: JSON.stringify(plan),
         });
         const before = await injectedFaults(ctx);
         try {
@@ -203,7 +205,7 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
         const base = await photo(640, 480);
         const victim = Buffer.concat([base, Buffer.alloc(1)]); // a unique size marks the file to die on
         const restore = await ctx.setEnvironment(["processUpload"], {
-          PICSTACK_TEST_FAULTS: JSON.stringify({ killWorkerOnOriginalBytes: victim.length }),
+          [testSettings.faults]: JSON.stringify({ killWorkerOnOriginalBytes: victim.length }),
         });
         try {
           const token = await ctx.token(`fault-kill-${Date.now()}`);
@@ -228,6 +230,32 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
             `others claimed ${others.join(",")}`,
           );
           return `5/5 ready; the killed image was claimed twice (once by the killed worker), the others once each`;
+        } finally {
+          await restore();
+        }
+      },
+    );
+
+    await report.check(
+      CATEGORY,
+      "a function without the test hooks refuses a fault plan: its cold start fails, naming the setting",
+      async () => {
+        // As a deployed function runs: nothing preloaded, so the hooks that would read the plan are absent.
+        const restore = await ctx.setEnvironment(["health"], {
+          NODE_OPTIONS: undefined,
+          [testSettings.faults]: JSON.stringify({ dbThrottleRate: 1 }),
+        });
+        try {
+          const answer = await ctx.lambda.send(
+            new InvokeCommand({ FunctionName: ctx.outputs.functions.health, Payload: "{}" }),
+          );
+          const payload = new TextDecoder().decode(answer.Payload);
+          assert(answer.FunctionError, `health answered: ${payload.slice(0, 160)}`);
+          assert(
+            payload.includes(`${testSettings.faults}: a test-only setting`),
+            `the failure does not name the setting: ${payload.slice(0, 200)}`,
+          );
+          return `${answer.FunctionError}: ${testSettings.faults} refused at cold start`;
         } finally {
           await restore();
         }
@@ -266,7 +294,7 @@ export async function faults(ctx: Context, report: Report): Promise<void> {
       await setTimeout(SHORT_TIMEOUT_SECONDS);
       const restoreShort = await setVisibilityTimeout(ctx, SHORT_TIMEOUT_SECONDS + 5);
       const restore = await ctx.setEnvironment(["processUpload"], {
-        PICSTACK_TEST_FAULTS: JSON.stringify({ killWorkerAlwaysOnOriginalBytes: victim.length }),
+        [testSettings.faults]: JSON.stringify({ killWorkerAlwaysOnOriginalBytes: victim.length }),
       });
       const started = Date.now();
       try {

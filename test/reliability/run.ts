@@ -65,6 +65,8 @@ const stack = needsStack
       home,
       persist: false,
       settings: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
+      // The faults category sets PICSTACK_TEST_FAULTS on the worker; these hooks carry the plan out.
+      ...(only.has("faults") ? { testHooks: join(repoRoot, "test/faults/preload.ts") } : {}),
       log,
     })
   : undefined;

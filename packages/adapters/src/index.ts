@@ -1,7 +1,6 @@
 export * from "./aws-clients.js";
 export * from "./dynamodb-image.repository.js";
 export * from "./dynamodb-rate-limit.store.js";
-export * from "./faults.js";
 export * from "./jwt-verifier.js";
 export * from "./openai-analysis.provider.js";
 export * from "./s3-object.store.js";

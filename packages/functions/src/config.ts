@@ -1,155 +1,190 @@
 /**
  * Function configuration, read and validated once at cold start. A missing or malformed variable
  * fails the cold start with a message naming it, not the first request.
+ *
+ * `Config` is what the schema makes of the environment, so the type cannot drift from the checks. Which
+ * settings a function must have follows from its declared permissions (infrastructure/picstack.ts):
+ * the stacks tell each function its id (PICSTACK_FUNCTION), and a function allowed to send to the queue
+ * cannot start without the queue's URL, one allowed to read the cursor secret without that secret.
  */
 
-import { DEFAULT_OPENAI_MODEL, type FaultPlan, parseFaultPlan } from "@picstack/adapters";
+import { DEFAULT_OPENAI_MODEL } from "@picstack/adapters";
+import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMITS } from "@picstack/core";
 import {
-  type BucketPolicy,
-  DEFAULT_MAX_UPLOAD_BYTES,
-  DEFAULT_RATE_LIMITS,
-  type RouteClass,
-} from "@picstack/core";
-import { env } from "@picstack/infrastructure";
+  env,
+  type FunctionId,
+  type FunctionPermissions,
+  functions,
+  testSettings,
+} from "@picstack/infrastructure";
 import * as z from "zod";
+import { testHooks } from "./test-hooks.js";
 
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+
+function parseJson(text: string, ctx: z.RefinementCtx): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "is not JSON" });
+    return z.NEVER;
+  }
+}
+
+/** A variable holding JSON of `shape`. */
+const json = <T extends z.ZodType>(shape: T) => z.string().transform(parseJson).pipe(shape);
+
+/** Widened to the declaration's interface, so a permission one function lacks reads as undefined. */
+const permissionsOf = (id: FunctionId): FunctionPermissions => functions[id].permissions;
+
+const isFunctionId = (id: string): id is FunctionId => Object.hasOwn(functions, id);
+
+const functionId = z.string().transform((id, ctx): FunctionId => {
+  if (isFunctionId(id)) return id;
+  ctx.addIssue({
+    code: "custom",
+    message: `is not a function of the declaration (${Object.keys(functions).join(", ")})`,
+  });
+  return z.NEVER;
+});
 
 /** One route class's bucket in `PICSTACK_RATE_LIMITS`, e.g. `{"analyze":{"capacity":5,"refillPerSecond":0.01}}`. */
 const bucketPolicy = z
   .strictObject({ capacity: z.number().positive(), refillPerSecond: z.number().positive() })
   .optional();
 
-const schema = z
+/**
+ * Settings a declared permission cannot work without: one of `anyOf` must be set. The queue URL for
+ * `queue: "send"` and `"inspect"` (`consume` is the event source mapping's); the cursor secret (its ARN,
+ * or locally its value), which is then read at cold start (wiring.ts); the OpenAI key (its secret's ARN,
+ * or locally the key).
+ */
+const NEEDED: ReadonlyArray<{
+  permission: string;
+  given: (p: FunctionPermissions) => boolean;
+  anyOf: readonly [string, ...string[]];
+}> = [
+  { permission: "queue send", given: (p) => p.queue === "send", anyOf: [env.queueUrl] },
+  { permission: "queue inspect", given: (p) => p.queue === "inspect", anyOf: [env.queueUrl] },
+  {
+    permission: "cursorSecret",
+    given: (p) => p.cursorSecret === true,
+    anyOf: [env.cursorSecretArn, env.cursorSecret],
+  },
+  {
+    permission: "openAiKey",
+    given: (p) => p.openAiKey === true,
+    anyOf: [env.openAiKeySecretArn, env.openAiApiKey],
+  },
+];
+
+const variables = z
   .object({
+    [env.function]: functionId,
     [env.stage]: z.string().min(1),
     [env.table]: z.string().min(1),
     [env.bucket]: z.string().min(1),
-    [env.queueUrl]: z.string().url().optional(),
-    [env.webOrigin]: z.string().url(),
+    [env.queueUrl]: z.url().optional(),
+    [env.webOrigin]: z.url(),
     [env.authIssuer]: z.string().min(1),
     [env.authAudience]: z.string().min(1),
-    [env.authJwksUrl]: z.string().url().optional(),
-    [env.authJwks]: z.string().optional(),
+    [env.authJwksUrl]: z.url().optional(),
+    [env.authJwks]: json(z.object({ keys: z.array(z.record(z.string(), z.unknown())) })).optional(),
     [env.maxUploadBytes]: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
     [env.uploadTtlSeconds]: z.coerce.number().int().min(1).max(900).default(600),
-    [env.testFaults]: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return parseFaultPlan(text);
-        } catch (error) {
-          ctx.addIssue({ code: "custom", message: (error as Error).message });
-          return z.NEVER;
-        }
-      })
-      .optional(),
     [env.retentionDays]: z.coerce.number().min(0).max(365).default(7),
     [env.cursorSecretArn]: z.string().min(1).optional(),
+    [env.cursorSecret]: z.string().min(32).optional(),
     [env.analysisProvider]: z.enum(["basic", "openai"]).optional(),
     [env.openAiKeySecretArn]: z.string().min(1).optional(),
     [env.openAiApiKey]: z.string().min(1).optional(),
-    [env.openAiBaseUrl]: z.string().url().optional(),
+    [env.openAiBaseUrl]: z.url().optional(),
     [env.openAiModel]: z.string().min(1).default(DEFAULT_OPENAI_MODEL),
     [env.openAiTimeoutMs]: z.coerce.number().int().positive().default(30_000),
-    [env.rateLimits]: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: "custom", message: "is not JSON" });
-          return z.NEVER;
-        }
-      })
-      .pipe(z.strictObject({ read: bucketPolicy, write: bucketPolicy, analyze: bucketPolicy }))
-      .optional(),
-    [env.cursorSecret]: z.string().min(32).optional(),
-    [env.s3PublicEndpoint]: z.string().url().optional(),
+    [env.rateLimits]: json(
+      z.strictObject({ read: bucketPolicy, write: bucketPolicy, analyze: bucketPolicy }),
+    ).optional(),
+    [env.s3PublicEndpoint]: z.url().optional(),
     [env.s3ForcePathStyle]: bool.default(false),
   })
-  .refine((e) => e[env.authJwksUrl] || e[env.authJwks], {
-    message: `one of ${env.authJwksUrl} or ${env.authJwks} is required`,
+  .superRefine((e, ctx) => {
+    if (!e[env.authJwksUrl] && !e[env.authJwks]) {
+      ctx.addIssue({ code: "custom", message: `one of ${env.authJwksUrl} or ${env.authJwks} is required` });
+    }
+    const id = e[env.function];
+    const permissions = permissionsOf(id);
+    const set = new Map(Object.entries(e));
+    for (const { permission, given, anyOf } of NEEDED) {
+      if (!given(permissions) || anyOf.some((name) => set.get(name) !== undefined)) continue;
+      const [first, ...others] = anyOf;
+      ctx.addIssue({
+        code: "custom",
+        path: [first],
+        message: `required${others.length ? ` (or ${others.join(", ")})` : ""}, as ${id}'s permissions include ${permission}`,
+      });
+    }
   });
 
-export interface Config {
-  stage: string;
-  table: string;
-  bucket: string;
-  queueUrl?: string;
-  webOrigin: string;
-  auth: { issuer: string; audience: string; jwksUrl?: string; jwks?: { keys: Record<string, unknown>[] } };
-  maxUploadBytes: number;
-  retentionDays: number;
-  rateLimits: Record<RouteClass, BucketPolicy>;
-  cursorSecret: { arn?: string; value?: string };
+/** The environment a function is given, and the configuration it makes. */
+export const configSchema = variables.transform((e) => ({
+  function: e[env.function],
+  permissions: permissionsOf(e[env.function]),
+  stage: e[env.stage],
+  table: e[env.table],
+  bucket: e[env.bucket],
+  queueUrl: e[env.queueUrl],
+  webOrigin: e[env.webOrigin],
+  auth: {
+    issuer: e[env.authIssuer],
+    audience: e[env.authAudience],
+    jwksUrl: e[env.authJwksUrl],
+    jwks: e[env.authJwks],
+  },
+  maxUploadBytes: e[env.maxUploadBytes],
+  retentionDays: e[env.retentionDays],
+  rateLimits: { ...DEFAULT_RATE_LIMITS, ...e[env.rateLimits] },
+  cursorSecret: { arn: e[env.cursorSecretArn], value: e[env.cursorSecret] },
   analysis: {
-    provider?: "basic" | "openai";
-    openAi: { apiKey?: string; keySecretArn?: string; baseURL?: string; model: string; timeoutMs: number };
-  };
-  s3: { publicEndpoint?: string; forcePathStyle: boolean };
-  uploadTtlSeconds: number;
-  /** Test-only fault injection; undefined everywhere but the reliability suite's local stack. */
-  faults?: FaultPlan;
-  downloadTtlSeconds: number;
+    provider: e[env.analysisProvider],
+    openAi: {
+      apiKey: e[env.openAiApiKey],
+      keySecretArn: e[env.openAiKeySecretArn],
+      baseURL: e[env.openAiBaseUrl],
+      model: e[env.openAiModel],
+      timeoutMs: e[env.openAiTimeoutMs],
+    },
+  },
+  s3: { publicEndpoint: e[env.s3PublicEndpoint], forcePathStyle: e[env.s3ForcePathStyle] },
+  uploadTtlSeconds: e[env.uploadTtlSeconds],
+  downloadTtlSeconds: 5 * 60,
+}));
+
+export type Config = z.output<typeof configSchema>;
+
+/**
+ * Test-only settings present in `source` that nothing here reads: only the test hooks a test stack
+ * preloads (test-hooks.ts) read them, so without those hooks a function refuses them rather than run
+ * as if it had been asked for nothing.
+ */
+function refusedTestSettings(source: NodeJS.ProcessEnv): string[] {
+  if (testHooks()) return [];
+  return Object.values(testSettings)
+    .filter((name) => source[name] !== undefined)
+    .map((name) => `${name}: a test-only setting, and no test hooks are loaded: this function refuses it`);
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`);
+  const parsed = configSchema.safeParse(source);
+  const problems = [
+    ...refusedTestSettings(source),
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`)),
+  ];
+  if (problems.length > 0 || !parsed.success) {
     throw new Error(`Invalid function configuration: ${problems.join("; ")}`);
   }
-  const e = parsed.data as Record<string, unknown>;
-  const jwksText = e[env.authJwks] as string | undefined;
-  let jwks: Config["auth"]["jwks"];
-  if (jwksText) {
-    try {
-      jwks = JSON.parse(jwksText);
-    } catch {
-      throw new Error(`Invalid function configuration: ${env.authJwks} is not JSON`);
-    }
-  }
-  return {
-    stage: e[env.stage] as string,
-    table: e[env.table] as string,
-    bucket: e[env.bucket] as string,
-    queueUrl: e[env.queueUrl] as string | undefined,
-    webOrigin: e[env.webOrigin] as string,
-    auth: {
-      issuer: e[env.authIssuer] as string,
-      audience: e[env.authAudience] as string,
-      jwksUrl: e[env.authJwksUrl] as string | undefined,
-      jwks,
-    },
-    maxUploadBytes: e[env.maxUploadBytes] as number,
-    retentionDays: e[env.retentionDays] as number,
-    rateLimits: {
-      ...DEFAULT_RATE_LIMITS,
-      ...(e[env.rateLimits] as Partial<Record<RouteClass, BucketPolicy>>),
-    },
-    analysis: {
-      provider: e[env.analysisProvider] as "basic" | "openai" | undefined,
-      openAi: {
-        apiKey: e[env.openAiApiKey] as string | undefined,
-        keySecretArn: e[env.openAiKeySecretArn] as string | undefined,
-        baseURL: e[env.openAiBaseUrl] as string | undefined,
-        model: e[env.openAiModel] as string,
-        timeoutMs: e[env.openAiTimeoutMs] as number,
-      },
-    },
-    cursorSecret: {
-      arn: e[env.cursorSecretArn] as string | undefined,
-      value: e[env.cursorSecret] as string | undefined,
-    },
-    s3: {
-      publicEndpoint: e[env.s3PublicEndpoint] as string | undefined,
-      forcePathStyle: e[env.s3ForcePathStyle] as boolean,
-    },
-    uploadTtlSeconds: e[env.uploadTtlSeconds] as number,
-    faults: e[env.testFaults] as FaultPlan | undefined,
-    downloadTtlSeconds: 5 * 60,
-  };
+  return parsed.data;
 }
 
 let cached: Config | undefined;

@@ -10,12 +10,8 @@ import {
   createS3Client,
   DynamoImageRepository,
   DynamoRateLimitStore,
-  injectSdkFaults,
-  maybeKillWorker,
   S3ObjectStore,
-  slowDown,
   type TokenVerifier,
-  throttled,
 } from "@picstack/adapters";
 import {
   type Clock,
@@ -27,6 +23,7 @@ import {
 } from "@picstack/core";
 import { config } from "./config.js";
 import { readSecret } from "./secrets.js";
+import { testHooks } from "./test-hooks.js";
 
 /** For synchronous builders only: given a promise, it would keep a rejected one for the container's life. */
 function once<T>(build: () => T): () => T {
@@ -37,23 +34,17 @@ function once<T>(build: () => T): () => T {
   };
 }
 
+// Each builder hands what it built to the test hooks, which only a test stack registers (test-hooks.ts).
+
 export const documentClient = once(() => {
   const client = createDocumentClient();
-  const faults = config().faults;
-  if (faults?.dbThrottleRate) injectSdkFaults(client, { rate: faults.dbThrottleRate, error: throttled });
+  testHooks()?.dynamoDbClient?.(client);
   return client;
 });
 
 export const s3Client = once(() => {
   const client = createS3Client(config().s3);
-  const faults = config().faults;
-  if (faults?.storageReadErrorRate) {
-    injectSdkFaults(client, {
-      rate: faults.storageReadErrorRate,
-      commands: ["GetObjectCommand"],
-      error: slowDown,
-    });
-  }
+  testHooks()?.s3Client?.(client);
   return client;
 });
 
@@ -70,15 +61,7 @@ export const objectStore = once<ObjectStore>(() => {
     uploadTtlSeconds: c.uploadTtlSeconds,
     downloadTtlSeconds: c.downloadTtlSeconds,
   });
-  if (c.faults?.killWorkerOnOriginalBytes || c.faults?.killWorkerAlwaysOnOriginalBytes) {
-    const read = store.read.bind(store);
-    store.read = async (key) => {
-      const result = await read(key);
-      maybeKillWorker(c.faults, key, result.bytes.byteLength);
-      return result;
-    };
-  }
-  return store;
+  return testHooks()?.objectStore?.(store) ?? store;
 });
 
 export const tokenVerifier = once<TokenVerifier>(() => createJwtVerifier(config().auth));
@@ -86,8 +69,8 @@ export const tokenVerifier = once<TokenVerifier>(() => createJwtVerifier(config(
 let codec: { secret: string; codec: CursorCodec } | undefined;
 
 /**
- * The list-cursor codec. In AWS its secret is read from Secrets Manager (cached, see secrets.ts); a
- * failed read is not kept, so the next request reads again.
+ * The list-cursor codec. In AWS its secret is read from Secrets Manager (cached, see secrets.ts, so a
+ * rotated secret reaches a warm container); a failed read is not kept, so the next call reads again.
  */
 export async function cursorCodec(): Promise<CursorCodec> {
   const { arn, value } = config().cursorSecret;
@@ -105,3 +88,7 @@ export const rateLimitStore = once<RateLimitStore>(
 export function imageDeps(): { images: ImageRepository; objects: ObjectStore; clock: Clock } {
   return { images: imageRepository(), objects: objectStore(), clock: systemClock };
 }
+
+// What the function's declared permissions need before its first request is read during its cold start:
+// a cursor secret that cannot be read fails the start (the next invocation starts again), not requests.
+if (config().permissions.cursorSecret) await cursorCodec();

@@ -37,6 +37,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   Object.assign(process.env, {
+    PICSTACK_FUNCTION: "getImage",
     PICSTACK_STAGE: "test",
     PICSTACK_TABLE: "t",
     PICSTACK_BUCKET: "b",

@@ -32,6 +32,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   Object.assign(process.env, {
+    PICSTACK_FUNCTION: "health",
     PICSTACK_STAGE: "test",
     PICSTACK_TABLE: "t",
     PICSTACK_BUCKET: "b",

@@ -12,6 +12,7 @@ let handler: (
 
 beforeAll(async () => {
   Object.assign(process.env, {
+    PICSTACK_FUNCTION: "health",
     PICSTACK_STAGE: "test",
     PICSTACK_TABLE: "t",
     PICSTACK_BUCKET: "b",

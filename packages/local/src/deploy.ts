@@ -16,6 +16,7 @@ import { DEV_AUDIENCE, DEV_ISSUER, devJwks } from "./dev-issuer.js";
 import type { Target } from "./emulator.js";
 import { picstackHome } from "./paths.js";
 import { synthesize } from "./synth.js";
+import { bundleTestHooks, testHooksBundle } from "./test-hooks.js";
 
 export { ACCOUNT, REGION };
 
@@ -28,8 +29,13 @@ export interface DeployOptions {
   endpoint: string;
   webOrigin: string;
   home?: string;
-  /** Function settings for every function (tests choose the AI provider, rate limits, faults). */
+  /** Function settings for every function (tests choose the AI provider and rate limits). */
   settings?: Partial<Record<LocalSetting, string>>;
+  /**
+   * The absolute path of a test hooks module (TypeScript, e.g. test/faults/preload.ts) for every function
+   * to preload: test stacks only, on MiniStack, which runs the functions on this machine.
+   */
+  testHooks?: string;
   /**
    * Pass the developer's OPENAI_API_KEY, OPENAI_BASE_URL, PICSTACK_ANALYSIS_PROVIDER,
    * PICSTACK_OPENAI_MODEL and PICSTACK_OPENAI_TIMEOUT_MS through to the functions. Off for tests, which
@@ -75,6 +81,9 @@ function analysisSettingsFromEnvironment(): Partial<Record<LocalSetting, string>
 
 /** Local mode for a target: where the functions and the clients reach the emulator, and who signs in. */
 export async function localModeFor(options: DeployOptions): Promise<LocalMode> {
+  if (options.testHooks && options.target !== "ministack") {
+    throw new Error("test hooks are preloaded from this machine: only MiniStack runs functions here");
+  }
   return {
     // MiniStack runs functions on this machine; LocalStack runs them in containers next to itself.
     awsEndpoint:
@@ -85,6 +94,7 @@ export async function localModeFor(options: DeployOptions): Promise<LocalMode> {
       ...(options.passThroughAnalysisSettings ? analysisSettingsFromEnvironment() : {}),
       ...options.settings,
     },
+    ...(options.testHooks ? { testHooks: testHooksBundle(options.home ?? picstackHome()) } : {}),
   };
 }
 
@@ -106,6 +116,10 @@ export async function deploy(
   const home = options.home ?? picstackHome();
   const log = options.log ?? (() => {});
   const environment = await synthEnvironment(options);
+  if (options.testHooks) {
+    await bundleTestHooks(options.testHooks, home);
+    log("test hooks: bundled");
+  }
   // The bootstrap stack does not depend on the templates: set it up while they are synthesized.
   const [assembly] = await Promise.all([
     synthesize({ home, environment, log }),

@@ -8,3 +8,4 @@ export * from "./jobs.js";
 export * from "./local-stack.js";
 export * from "./paths.js";
 export { synthesize } from "./synth.js";
+export { bundleTestHooks, testHooksBundle } from "./test-hooks.js";

@@ -18,6 +18,8 @@ export interface LocalStackOptions {
   persist?: boolean;
   /** Function settings (see DeployOptions.settings). */
   settings?: Partial<Record<LocalSetting, string>>;
+  /** See DeployOptions.testHooks. */
+  testHooks?: string;
   /** See DeployOptions.passThroughAnalysisSettings. */
   passThroughAnalysisSettings?: boolean;
   log?: (message: string) => void;
@@ -56,6 +58,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       webOrigin: webUrl,
       home: options.home,
       settings: options.settings,
+      testHooks: options.testHooks,
       passThroughAnalysisSettings: options.passThroughAnalysisSettings,
       log,
     });

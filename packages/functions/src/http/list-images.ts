@@ -8,9 +8,6 @@ import { api } from "./pipeline.js";
 import { parseQuery } from "./request.js";
 import { json } from "./response.js";
 
-// Read the cursor secret during the cold start; if that fails, the first request reads it again.
-await cursorCodec().catch((error: Error) => logger.warn("cursor secret not read at cold start", error));
-
 export const handler = api()
   .use(authenticate())
   .use(rateLimit("read"))
