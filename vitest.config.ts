@@ -10,7 +10,8 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts"],
+          // test/*.test.ts: checks of the repository's own layout.
+          include: ["packages/*/test/**/*.test.ts", "test/*.test.ts"],
           environment: "node",
         },
       },
