@@ -28,6 +28,8 @@ import {
   type RenderedThumbnail,
 } from "../src/index.js";
 
+const sameTags = (a: ImageRecord, b: ImageRecord) => JSON.stringify(a.tags) === JSON.stringify(b.tags);
+
 export class InMemoryImageRepository implements ImageRepository {
   readonly records = new Map<string, ImageRecord>();
 
@@ -108,8 +110,8 @@ export class InMemoryImageRepository implements ImageRepository {
     tags: string[],
   ): Promise<void> {
     const stored = this.records.get(record.id);
-    if (!stored || JSON.stringify(stored.tags) !== JSON.stringify(record.tags))
-      throw new ConflictError("tags changed");
+    if (!stored || !sameTags(stored, record) || Boolean(stored.deletedAt) !== Boolean(record.deletedAt))
+      throw new ConflictError("tags or visibility changed");
     Object.assign(stored, { analysis: structuredClone(analysis), tags: [...tags], updatedAt: now });
     delete stored.analysisLeaseUntil;
   }
@@ -143,7 +145,9 @@ export class InMemoryImageRepository implements ImageRepository {
 
   async updateDetails(record: ImageRecord, now: string, changes: DetailChanges): Promise<ImageRecord> {
     const stored = this.records.get(record.id);
-    if (!stored || stored.deletedAt) throw new ConflictError("gone");
+    if (!stored || stored.deletedAt || stored.userId !== record.userId) throw new ConflictError("gone");
+    // Tags are indexed: a change over tags that moved since the read would leave the index out of step.
+    if (changes.tags !== undefined && !sameTags(stored, record)) throw new ConflictError("tags changed");
     Object.assign(stored, changes, { updatedAt: now });
     return structuredClone(stored);
   }
@@ -151,12 +155,14 @@ export class InMemoryImageRepository implements ImageRepository {
   async softDelete(record: ImageRecord, now: string): Promise<void> {
     const stored = this.records.get(record.id);
     if (!stored || stored.deletedAt) throw new ConflictError("already deleted");
+    if (!sameTags(stored, record)) throw new ConflictError("tags changed");
     Object.assign(stored, { deletedAt: now, updatedAt: now });
   }
 
   async restore(record: ImageRecord, now: string): Promise<ImageRecord> {
     const stored = this.records.get(record.id);
-    if (!stored?.deletedAt) throw new ConflictError("not deleted");
+    const asRead = stored?.deletedAt === record.deletedAt && stored?.status === record.status;
+    if (!stored?.deletedAt || !asRead || !sameTags(stored, record)) throw new ConflictError("not as read");
     delete stored.deletedAt;
     stored.updatedAt = now;
     return structuredClone(stored);
@@ -170,6 +176,8 @@ export class InMemoryImageRepository implements ImageRepository {
   }
 
   async purge(record: ImageRecord): Promise<void> {
+    const stored = this.records.get(record.id);
+    if (!stored?.deletedAt || stored.deletedAt !== record.deletedAt) throw new ConflictError("restored");
     this.records.delete(record.id);
   }
 
