@@ -11,7 +11,7 @@ import { Web } from "./stacks/Web.js";
 /**
  * Picstack in AWS: `PICSTACK_WEB_ORIGIN=<origin> npx sst deploy --stage <name>` (`--region` overrides the
  * region). The resources come from infrastructure/picstack.ts; `npm start` deploys these same templates to a
- * local emulator (README, "The three ways to run"). Every stage keeps
+ * local emulator (docs/running.md). Every stage keeps
  * its data on `sst remove` unless it was deployed with PICSTACK_DISPOSABLE_STAGE=<name>; the deploy-time
  * settings are read and checked in stacks/settings.ts.
  */

@@ -152,7 +152,7 @@ export const functions = {
     handler: "packages/functions/src/analysis/process-upload.handler",
     description: "SQS consumer: verify an upload, make thumbnails, mark the image ready",
     // The image step needs ~50 ms of one core per 12 MP photo; most of the billed time is waiting for the
-    // AI provider, so more memory (and CPU) would mostly be paid for waiting (README, benchmarks).
+    // AI provider, so more memory (and CPU) would mostly be paid for waiting (docs/benchmarks.md).
     memorySize: 1024,
     timeout: 60,
     layers: ["sharp"],

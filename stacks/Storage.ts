@@ -86,7 +86,7 @@ export function Storage({ stack, app }: StackContext) {
     removalPolicy,
   });
 
-  // The OpenAI API key, set by the operator after deploy (see README); empty means the basic provider.
+  // The OpenAI API key, set by the operator after deploy (docs/configuration.md, "AI analysis"); empty means the basic provider.
   const openAiKeySecret = new secretsmanager.Secret(stack, "OpenAiApiKey", {
     description: 'Picstack OpenAI API key as {"apiKey": "..."}; empty selects the offline basic provider',
     generateSecretString: {

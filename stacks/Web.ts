@@ -6,7 +6,7 @@
  * The API and the bucket allow one CORS origin, PICSTACK_WEB_ORIGIN (required), and Cognito redirects only
  * there. CloudFront's address is known only after the first deploy: use a custom domain known ahead, or
  * deploy first with the origin of a gallery run locally (http://localhost:5173), read `WebUrl`, set
- * PICSTACK_WEB_ORIGIN to it and deploy again (README, "Deploy to AWS").
+ * PICSTACK_WEB_ORIGIN to it and deploy again (docs/running.md, "3. AWS").
  */
 import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
 import { type StackContext, StaticSite, use } from "sst/constructs";

@@ -42,7 +42,7 @@ import {
   type PageKey,
   type ProcessedImage,
 } from "@picstack/core";
-import { isConditionFailure } from "./dynamodb-errors.js";
+import { isConditionFailure, isTransactionCanceled } from "./dynamodb-errors.js";
 
 const IMAGE_SK = "IMAGE";
 
@@ -117,8 +117,7 @@ const UNPROCESSED_RETRIES = 6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A write refused by its condition, alone or inside a transaction. */
-const isConflict = (error: unknown) =>
-  isConditionFailure(error) || (error as Error)?.name === "TransactionCanceledException";
+const isConflict = (error: unknown) => isConditionFailure(error) || isTransactionCanceled(error);
 
 /**
  * Sends `pending` and then whatever DynamoDB leaves unprocessed, with backoff, until nothing is left.

@@ -6,6 +6,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  NotFound,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -86,7 +87,7 @@ export class S3ObjectStore implements ObjectStore {
       return { etag: result.ETag ?? "", size: result.ContentLength ?? 0 };
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if ((error as Error).name === "NotFound" || status === 404) return undefined;
+      if (error instanceof NotFound || status === 404) return undefined;
       throw error;
     }
   }

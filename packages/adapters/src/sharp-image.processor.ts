@@ -107,7 +107,7 @@ export class SharpImageProcessor implements ImageProcessor {
   /**
    * The image sent to a vision model: the preview scaled to fit `size` (default 512). Patch-billed models
    * charge by pixels, and 512 px keeps what tagging needs at a quarter of the preview's tokens (see the
-   * README's benchmarks).
+   * docs/benchmarks.md).
    */
   async analysisRendition(preview: Uint8Array, size = 512): Promise<Uint8Array> {
     return sharp(preview, { limitInputPixels: this.options.maxInputPixels })

@@ -7,6 +7,7 @@
 import { createPrivateKey, sign } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { PicstackClient } from "@picstack/sdk";
 import { CliError } from "./output.js";
 
 export interface LocalOutputs {
@@ -74,6 +75,12 @@ export function resolveConnection(flags: ConnectionFlags): Connection {
     );
   }
   return { apiUrl, token };
+}
+
+/** A client for the API and caller that the flags, the environment or the local stack name. */
+export function connect(flags: ConnectionFlags): PicstackClient {
+  const { apiUrl, token } = resolveConnection(flags);
+  return new PicstackClient({ baseUrl: apiUrl, token });
 }
 
 interface DevKey {

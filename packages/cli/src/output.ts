@@ -1,4 +1,5 @@
 /** Printing: tables and lines for people, JSON for machines, and progress bars on a terminal. */
+import { PicstackError } from "@picstack/sdk";
 
 /** A failure the CLI reports in one line; `exitCode` 2 means the command was used wrongly. */
 export class CliError extends Error {
@@ -9,6 +10,12 @@ export class CliError extends Error {
     super(message);
     this.name = "CliError";
   }
+}
+
+/** An error as the JSON output and the one-line messages show it: the API's code, or `error`. */
+export function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof PicstackError) return { code: error.code, message: error.message };
+  return { code: "error", message: (error as Error).message ?? String(error) };
 }
 
 export function printJson(value: unknown): void {

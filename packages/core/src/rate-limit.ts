@@ -4,7 +4,7 @@
  */
 import { DomainError } from "./errors.js";
 
-/** Each route declares its class (packages/functions/src/http/middleware.ts); each class has its own bucket. */
+/** Each route takes from its class's bucket (`rateLimit(class)`, packages/functions/src/http/middleware). */
 export type RouteClass = "read" | "write" | "analyze";
 
 export interface BucketPolicy {

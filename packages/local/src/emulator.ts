@@ -58,7 +58,7 @@ function findPython(): string {
       `${python} was not found. MiniStack, the Docker-free emulator, needs Python 3.10 or newer ` +
         "(set PICSTACK_PYTHON to use another interpreter). With Docker, run LocalStack instead: " +
         "`docker compose -f docker-compose.localstack.yml up -d` then `npm start -- --target localstack` " +
-        "(see the README, 'The three ways to run').",
+        "(see docs/running.md).",
     );
   }
   return python;

@@ -1,8 +1,9 @@
 /** GET /openapi.json and GET /docs: the API's own description, public. */
 
 import { config } from "../config.js";
-import { http, json } from "./middleware.js";
 import { openApiDocument, serverUrl } from "./openapi.js";
+import { api } from "./pipeline.js";
+import { json } from "./response.js";
 
 const page = (specUrl: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -24,7 +25,7 @@ fetch(${JSON.stringify(specUrl)}).then(r => r.json()).then(doc => {
 });
 </script></body></html>`;
 
-export const handler = http({ auth: false }, async ({ event }) => {
+export const handler = api().handler(async (event) => {
   if (event.resource === "/docs") {
     return {
       statusCode: 200,

@@ -14,7 +14,9 @@ import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { createSqsClient } from "@picstack/adapters";
 import { config } from "../config.js";
 import { s3Client } from "../wiring.js";
-import { http, json, logger } from "./middleware.js";
+import { logger } from "./logger.js";
+import { api } from "./pipeline.js";
+import { json } from "./response.js";
 
 type Check = "ok" | "error";
 type Checks = { table: Check; bucket: Check; queue: Check };
@@ -67,7 +69,7 @@ async function currentChecks(): Promise<Checks> {
   return probing;
 }
 
-export const handler = http({ auth: false }, async () => {
+export const handler = api().handler(async () => {
   const checks = await currentChecks();
   const ok = healthy(checks);
   return json(ok ? 200 : 503, { status: ok ? "ok" : "degraded", checks }, { "Cache-Control": "no-store" });

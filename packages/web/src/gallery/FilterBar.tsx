@@ -1,0 +1,80 @@
+/** The filters above the grid: tag chips (the most used tags seen so far), a date range and a status. */
+import type { ImageStatus } from "@picstack/sdk";
+import type { Filters } from "./filters.js";
+
+const MAX_CHIPS = 24;
+
+export function FilterBar(props: {
+  filters: Filters;
+  tagCounts: ReadonlyMap<string, number>;
+  onChange: (change: (current: Filters) => Filters) => void;
+}) {
+  const { filters, onChange } = props;
+  const tags = chipTags(props.tagCounts, filters.tag);
+  return (
+    <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+      <fieldset className="chips" aria-label="Filter by tag">
+        {tags.map((tag) => (
+          <button
+            key={tag}
+            type="button"
+            className="chip"
+            aria-pressed={filters.tag === tag}
+            onClick={() => onChange((f) => ({ ...f, tag: f.tag === tag ? undefined : tag }))}
+          >
+            {tag}
+          </button>
+        ))}
+      </fieldset>
+      <div className="fields">
+        <label>
+          From
+          <input
+            type="date"
+            value={filters.from ?? ""}
+            onChange={(e) => onChange((f) => ({ ...f, from: e.target.value || undefined }))}
+          />
+        </label>
+        <label>
+          To
+          <input
+            type="date"
+            value={filters.to ?? ""}
+            onChange={(e) => onChange((f) => ({ ...f, to: e.target.value || undefined }))}
+          />
+        </label>
+        <label>
+          Status
+          <select
+            value={filters.status ?? ""}
+            onChange={(e) =>
+              onChange((f) => ({
+                ...f,
+                status: (e.target.value || undefined) as ImageStatus | undefined,
+              }))
+            }
+          >
+            <option value="">All</option>
+            <option value="pending">pending</option>
+            <option value="processing">processing</option>
+            <option value="ready">ready</option>
+            <option value="failed">failed</option>
+          </select>
+        </label>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * Known tags, most used first. Computed on every render, which is whenever the images change; the
+ * selected tag stays offered even when it is no longer among the most used, so it can be cleared.
+ */
+function chipTags(counts: ReadonlyMap<string, number>, selected: string | undefined): string[] {
+  const tags = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([t]) => t)
+    .slice(0, MAX_CHIPS);
+  if (selected && !tags.includes(selected)) tags.unshift(selected);
+  return tags;
+}

@@ -1,0 +1,39 @@
+/** One image in the grid: its thumbnail (or its status while there is none), status badge and first tags. */
+import type { Image } from "@picstack/sdk";
+
+export function ImageCard(props: { image: Image; onOpen: (id: string) => void }) {
+  const { image } = props;
+  return (
+    <button
+      type="button"
+      className="card"
+      aria-label={`Open ${image.filename}`}
+      // Lets the gallery give focus back to this card when the details dialog closes.
+      data-image={image.id}
+      onClick={() => props.onOpen(image.id)}
+    >
+      {image.urls?.thumb ? (
+        <img
+          src={image.urls.thumb}
+          alt={image.filename}
+          loading="lazy"
+          width={image.thumbnails?.thumb.width}
+          height={image.thumbnails?.thumb.height}
+        />
+      ) : (
+        <span className={`placeholder ${image.status}`}>
+          {image.status === "failed" ? "failed" : `${image.status}…`}
+        </span>
+      )}
+      <span className="caption">
+        <span className={`badge ${image.status}`}>{image.status}</span>
+        <span className="tags">{image.tags.slice(0, 3).join(" · ")}</span>
+      </span>
+    </button>
+  );
+}
+
+/** Focuses the card of an image, once the dialog that covered it is gone. */
+export function focusCard(id: string | undefined): void {
+  requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-image="${id}"]`)?.focus());
+}
