@@ -1,4 +1,4 @@
-import { RUNTIME } from "@picstack/infrastructure";
+import { ARCHITECTURE, RUNTIME } from "@picstack/infrastructure";
 import { localMode } from "@picstack/infrastructure/local-mode";
 import type { SSTConfig } from "sst";
 import { Analysis } from "./stacks/Analysis.js";
@@ -25,7 +25,7 @@ export default {
     localMode(app.stage);
     // Each function also sets these from the declaration; the defaults cover any function SST adds.
     // SST 2.49.8 maps "nodejs22.x" to Runtime.NODEJS_22_X (and defaults to it).
-    app.setDefaultFunctionProps({ runtime: RUNTIME, architecture: "x86_64" });
+    app.setDefaultFunctionProps({ runtime: RUNTIME, architecture: ARCHITECTURE });
     app.stack(Storage).stack(Auth).stack(Analysis).stack(Api).stack(Jobs).stack(Web);
   },
 } satisfies SSTConfig;

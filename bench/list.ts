@@ -8,6 +8,7 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoImageRepository, LIST_MAX_CALLS, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
 import type { ListQuery } from "@picstack/core";
+import { type IndexName, table } from "@picstack/infrastructure";
 import { emulatorClientConfig, type Outputs, signDevToken } from "@picstack/local";
 import {
   countingDocuments,
@@ -113,9 +114,10 @@ export async function listLatency(
       await counter.documents.send(
         new QueryCommand({
           TableName: outputs.table,
-          IndexName: "byUser",
-          KeyConditionExpression: "gsi1pk = :pk",
-          ExpressionAttributeValues: { ":pk": `USER#${userId}` },
+          IndexName: "byUser" satisfies IndexName,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": table.indexes.byUser.partitionKey },
+          ExpressionAttributeValues: { ":pk": `${table.keys.user}${userId}` },
           ScanIndexForward: false,
           Limit: 1,
         }),

@@ -1,8 +1,11 @@
 /**
- * The one declaration of Picstack's resources: functions, routes, table, queue and bucket shapes.
+ * The one declaration of Picstack's resources: functions (with their environment and permissions),
+ * routes, the table and its key layout, the queue, the bucket and its key prefixes, the CORS policy.
  *
  * The SST stacks (`stacks/`) are built from it, and AWS, LocalStack and MiniStack all get the templates
- * they synthesize. Nothing here imports AWS or SST code.
+ * they synthesize; the adapters (packages/adapters) and core's storage layout
+ * (packages/core/src/storage-layout.ts) build their keys from it. Nothing here imports anything, so any
+ * package may read it, core included.
  */
 
 export const APP = "picstack";
@@ -10,8 +13,8 @@ export const APP = "picstack";
 /** Lambda runtime for every function, in AWS and on the local emulators. */
 export const RUNTIME = "nodejs22.x" as const;
 
-/** A part of the bucket by key prefix (`bucketAreaPrefixes`): `originals` and `thumbnails`. */
-export type BucketArea = "originals" | "thumbnails";
+/** Instruction set of every function, and the platform the sharp layer's native packages are built for. */
+export const ARCHITECTURE = "x86_64" as const;
 
 /**
  * What a function may do to each data resource; the stacks turn these into least-privilege grants of the
@@ -172,6 +175,29 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
+/**
+ * The variables the stacks set on a function, by their key in `env`: what every function reads, and
+ * what a declared permission brings. Their values come from the deployed resources (stacks/functions.ts);
+ * local mode changes and adds some (infrastructure/local-mode.ts); config.ts validates them at cold start.
+ */
+export function environmentOf(permissions: FunctionPermissions) {
+  return [
+    "stage",
+    "table",
+    "bucket",
+    "queueUrl",
+    "webOrigin",
+    "authIssuer",
+    "authAudience",
+    "authJwksUrl",
+    ...(permissions.cursorSecret ? (["cursorSecretArn"] as const) : []),
+    ...(permissions.openAiKey ? (["openAiKeySecretArn"] as const) : []),
+  ] as const satisfies ReadonlyArray<keyof typeof env>;
+}
+
+/** A variable the stacks may set on a function (`environmentOf`). */
+export type FunctionEnvKey = ReturnType<typeof environmentOf>[number];
+
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 export interface RouteSpec {
@@ -231,18 +257,52 @@ export function gatewayResponseBody(response: { code: string; message: string })
 /** The function that consumes the analysis queue. */
 export const queueConsumer: FunctionId = "processUpload";
 
-/** DynamoDB single table: images, their tag items, and later per-user counters. */
+/**
+ * DynamoDB single table: its attribute and index names, and the values its keys are made of. The
+ * DynamoDB adapters build every key from these (packages/adapters/src/dynamodb-*.ts), and IAM scopes the
+ * rate limiter to its items by `keys.rateLimit` (stacks/functions.ts). All key attributes are strings;
+ * the parts of a key are joined by `separator`, which no id, status or timestamp contains (a tag may, as
+ * the last part only).
+ *
+ * New kinds of item are new entries in `keys`, never new readings of existing ones, so stored items stay
+ * readable without a migration: an item kind either has a partition prefix of its own (a share link at
+ * `SHARE#{token}`, a webhook at `WEBHOOK#{id}`) or lives in its owner's partition under a sort-key prefix
+ * of its own, as tags do in `IMAGE#{id}` (a user's friends at `USER#{userId}` / `FRIEND#{friendId}`). A new
+ * way to look items up is a new entry in `indexes` (`gsi4pk`/`gsi4sk`), sparse like the others: only
+ * items that carry its keys are in it. A prefix of its own is also what lets IAM grant a function one
+ * kind of item and nothing else, as `rateLimit` does.
+ */
 export const table = {
   partitionKey: "pk",
   sortKey: "sk",
-  /** All key attributes are strings. */
   indexes: {
-    /** A user's visible images by creation time (sparse: removed when an image is deleted). */
+    /**
+     * A user's visible images by creation time (`USER#{userId}`, `{createdAt}#{id}`); soft-deleted ones,
+     * for the purge job, under `DELETED`.
+     */
     byUser: { partitionKey: "gsi1pk", sortKey: "gsi1sk" },
     /** A user's images carrying one tag (`{userId}#{tag}`), by creation time. */
     byTag: { partitionKey: "gsi2pk", sortKey: "gsi2sk" },
     /** A user's visible images by status, then creation time (`USER#{userId}`, `{status}#{createdAt}#{id}`). */
     byStatus: { partitionKey: "gsi3pk", sortKey: "gsi3sk" },
+  },
+  separator: "#",
+  /** Prefixes (ending in `separator`, the item's own parts follow) and whole key values. */
+  keys: {
+    /** `pk` of an image's partition, `IMAGE#{id}`: every item of an image is in it, for a purge to find. */
+    image: "IMAGE#",
+    /** `sk` of the image record in its partition. */
+    imageRecord: "IMAGE",
+    /** `sk` of one tag item of a visible image in its partition, `TAG#{tag}`; the item is in byTag. */
+    imageTag: "TAG#",
+    /** byUser and byStatus partition of a user's visible images, `USER#{userId}`. */
+    user: "USER#",
+    /** byUser partition of soft-deleted images, sorted by `{deletedAt}#{id}`. */
+    deleted: "DELETED",
+    /** `pk` of a user's token bucket for one route class, `RATE#{userId}#{class}`. */
+    rateLimit: "RATE#",
+    /** `sk` of a token bucket. */
+    rateLimitBucket: "BUCKET",
   },
   pointInTimeRecovery: true,
 } as const;
@@ -307,23 +367,53 @@ export const queue = {
   maxBatchingWindowSeconds: 1,
 } as const;
 
-/** The object store layout; see shared API contract "Storage layout". */
+/**
+ * The bucket's areas, by key prefix. Permissions grant object actions per area (and IAM only under its
+ * prefix); core's storage layout writes originals and thumbnails under theirs
+ * (packages/core/src/storage-layout.ts, shared API contract "Storage layout"). A new kind of object, such
+ * as a per-user search index, is a new area with a prefix of its own (`search/{userId}/…`): existing
+ * keys stay where they are, and only the functions granted the new area can touch it.
+ */
+export const bucketAreaPrefixes = {
+  /** Uploads: `images/{yyyy}/{mm}/{id}.{ext}`. */
+  originals: "images/",
+  /** `thumbnails/{yyyy}/{mm}/{id}_{size}.webp`. */
+  thumbnails: "thumbnails/",
+} as const;
+
+/** A part of the bucket by key prefix (`bucketAreaPrefixes`). */
+export type BucketArea = keyof typeof bucketAreaPrefixes;
+
+/** The object store. */
 export const bucket = {
-  /** Only uploads under this prefix notify the queue. */
-  uploadPrefix: "images/",
-  thumbnailPrefix: "thumbnails/",
-  /** CORS methods browsers need for presigned uploads and downloads. */
-  corsMethods: ["GET", "HEAD", "PUT", "POST"],
-  corsMaxAgeSeconds: 3000,
+  /** Only new objects under this prefix (uploads) notify the analysis queue. */
+  uploadPrefix: bucketAreaPrefixes.originals,
   /** Abandoned multipart uploads are cleaned up after this many days. */
   abortIncompleteUploadDays: 1,
 } as const;
 
-/** The key prefix of each bucket area that permissions name. */
-export const bucketAreaPrefixes: Readonly<Record<BucketArea, string>> = {
-  originals: bucket.uploadPrefix,
-  thumbnails: bucket.thumbnailPrefix,
-};
+/**
+ * The CORS policy. Browsers may call the API, and upload to and download from the bucket by presigned
+ * URL, from one origin only: the web gallery's (PICSTACK_WEB_ORIGIN at deploy, stacks/settings.ts).
+ */
+export const cors = {
+  /**
+   * The API. API Gateway answers the preflights (for the routes' methods) and adds the origin to its own
+   * answers; the handlers add it to theirs.
+   */
+  api: {
+    allowHeaders: ["Authorization", "Content-Type"],
+    /** Bearer tokens in a header, never cookies. */
+    allowCredentials: false,
+  },
+  /** The bucket: the methods browsers need for presigned uploads and downloads. */
+  bucket: {
+    allowMethods: ["GET", "HEAD", "PUT", "POST"],
+    allowHeaders: ["*"],
+    exposeHeaders: ["ETag"],
+    maxAgeSeconds: 3000,
+  },
+} as const;
 
 /**
  * How much load the deployed API may put on the account, and what the analysis worker keeps for itself

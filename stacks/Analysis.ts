@@ -1,6 +1,12 @@
 /** The analysis worker: consumes upload notifications from the queue, with sharp from a layer. */
-import { functions, queueConsumer, queue as queueSpec, RUNTIME } from "@picstack/infrastructure";
-import { buildSharpLayerSync } from "@picstack/infrastructure/layers/sharp";
+import {
+  ARCHITECTURE,
+  functions,
+  queueConsumer,
+  queue as queueSpec,
+  RUNTIME,
+} from "@picstack/infrastructure";
+import { buildSharpLayerSync, SHARP_LAYER_CPU } from "@picstack/infrastructure/layers/sharp";
 import { Duration } from "aws-cdk-lib";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -18,16 +24,20 @@ export function Analysis({ stack }: StackContext) {
     throw new Error("The queue's visibility timeout must exceed the consumer's timeout");
   }
 
-  // sharp >= 0.33 from npm for linux-x64 glibc (built once per version into .picstack/layers/sharp); SST's
+  // sharp >= 0.33 from npm for Lambda's Linux (built once per version into .picstack/layers/sharp); SST's
   // own sharp handling would install sharp@0.32.6, which downloads libvips at install time.
-  // CDK compares runtimes by identity: use its own instance for the declared runtime.
+  // CDK compares runtimes by identity: use its own instance for the declared runtime (and architecture).
   const runtime = lambda.Runtime.ALL.find((r) => r.name === RUNTIME);
   if (!runtime) throw new Error(`aws-cdk-lib does not know the runtime ${RUNTIME}`);
+  const architecture = [lambda.Architecture.X86_64, lambda.Architecture.ARM_64].find(
+    (a) => a.name === ARCHITECTURE,
+  );
+  if (!architecture) throw new Error(`aws-cdk-lib does not know the architecture ${ARCHITECTURE}`);
   const sharpLayer = new lambda.LayerVersion(stack, "SharpLayer", {
     code: lambda.Code.fromAsset(buildSharpLayerSync()),
     compatibleRuntimes: [runtime],
-    compatibleArchitectures: [lambda.Architecture.X86_64],
-    description: "sharp (libvips) for linux-x64 glibc, built from npm",
+    compatibleArchitectures: [architecture],
+    description: `sharp (libvips) for linux-${SHARP_LAYER_CPU} glibc, built from npm`,
   });
 
   // Concurrency the API cannot take from the worker, and a mapping that never polls faster than that.

@@ -1,5 +1,6 @@
 /** The REST API: one Lambda per function in the declaration, one route per entry in `routes`. */
 import {
+  cors,
   type FunctionId,
   type FunctionSpec,
   functions,
@@ -57,7 +58,8 @@ export function Api({ stack, app }: StackContext) {
         defaultCorsPreflightOptions: {
           allowOrigins: [origin],
           allowMethods: [...new Set(routes.map((r) => r.method))],
-          allowHeaders: ["Authorization", "Content-Type"],
+          allowHeaders: [...cors.api.allowHeaders],
+          allowCredentials: cors.api.allowCredentials,
         },
       },
     },

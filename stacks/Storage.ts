@@ -2,7 +2,7 @@
  * Data resources: the private image bucket, the analysis queue with its dead-letter queue, the S3 →
  * SQS notification for new uploads, and the DynamoDB table with its user and tag indexes.
  */
-import { bucket as bucketSpec, queue as queueSpec, table as tableSpec } from "@picstack/infrastructure";
+import { bucket as bucketSpec, cors, queue as queueSpec, table as tableSpec } from "@picstack/infrastructure";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -30,10 +30,10 @@ export function Storage({ stack, app }: StackContext) {
     cors: [
       {
         allowedOrigins: [webOrigin(app)],
-        allowedMethods: bucketSpec.corsMethods.map((m) => m as s3.HttpMethods),
-        allowedHeaders: ["*"],
-        exposedHeaders: ["ETag"],
-        maxAge: bucketSpec.corsMaxAgeSeconds,
+        allowedMethods: cors.bucket.allowMethods.map((m) => m as s3.HttpMethods),
+        allowedHeaders: [...cors.bucket.allowHeaders],
+        exposedHeaders: [...cors.bucket.exposeHeaders],
+        maxAge: cors.bucket.maxAgeSeconds,
       },
     ],
     lifecycleRules: [

@@ -3,15 +3,19 @@
  * bundling, environment, and least-privilege permissions derived from the declared `permissions`.
  */
 import {
+  ARCHITECTURE,
   type BucketArea,
   bucketAreaPrefixes,
   bundling,
   env,
+  environmentOf,
+  type FunctionEnvKey,
   type FunctionId,
   type FunctionPermissions,
   type FunctionSpec,
   functions,
   RUNTIME,
+  table,
 } from "@picstack/infrastructure";
 import { localEnvironment, localMode } from "@picstack/infrastructure/local-mode";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
@@ -126,12 +130,12 @@ export function policyStatements(
     );
   }
   if (permissions.rateLimit) {
-    // Only the rate-limit items: every key the call touches must start with RATE#.
+    // Only the rate-limit items: every key the call touches must start with their prefix.
     statements.push(
       new iam.PolicyStatement({
         actions: ["dynamodb:GetItem", "dynamodb:PutItem"],
         resources: [r.table.tableArn],
-        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["RATE#*"] } },
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${table.keys.rateLimit}*`] } },
       }),
     );
   }
@@ -160,23 +164,27 @@ export const functionNameOutput = (id: FunctionId) => `${id}FunctionName`;
 
 export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResources): SstFunction {
   const spec: FunctionSpec = functions[id];
-  const environment: Record<string, string> = {
-    [env.stage]: stack.stage,
-    [env.table]: r.table.tableName,
-    [env.bucket]: r.bucket.bucketName,
-    [env.queueUrl]: r.queue.queueUrl,
-    [env.webOrigin]: webOrigin(stack.node.root as App),
-    [env.authIssuer]: r.auth.issuer,
-    [env.authAudience]: r.auth.audience,
-    [env.authJwksUrl]: r.auth.jwksUrl,
-    ...(spec.permissions.cursorSecret ? { [env.cursorSecretArn]: r.cursorSecret.secretArn } : {}),
-    ...(spec.permissions.openAiKey ? { [env.openAiKeySecretArn]: r.openAiKeySecret.secretArn } : {}),
+  // What each variable the declaration may ask for is, in this stage's resources.
+  const values: Record<FunctionEnvKey, string> = {
+    stage: stack.stage,
+    table: r.table.tableName,
+    bucket: r.bucket.bucketName,
+    queueUrl: r.queue.queueUrl,
+    webOrigin: webOrigin(stack.node.root as App),
+    authIssuer: r.auth.issuer,
+    authAudience: r.auth.audience,
+    authJwksUrl: r.auth.jwksUrl,
+    cursorSecretArn: r.cursorSecret.secretArn,
+    openAiKeySecretArn: r.openAiKeySecret.secretArn,
   };
+  const environment: Record<string, string> = Object.fromEntries(
+    environmentOf(spec.permissions).map((key) => [env[key], values[key]]),
+  );
   const local = localMode(stack.stage);
   const fn = new SstFunction(stack, id, {
     handler: spec.handler,
     runtime: RUNTIME,
-    architecture: "x86_64",
+    architecture: ARCHITECTURE,
     description: spec.description,
     memorySize: spec.memorySize,
     timeout: spec.timeout,

@@ -7,13 +7,14 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
-import { ORIGINALS_PREFIX, THUMBNAILS_PREFIX } from "@picstack/core";
+import { ALLOWED_CONTENT_TYPES, originalKey, thumbnailKey } from "@picstack/core";
 import {
   type BucketArea,
   bucketAreaPrefixes,
   bucket as bucketSpec,
   bundling,
   capacity,
+  cors,
   type FunctionId,
   type FunctionPermissions,
   type FunctionSpec,
@@ -148,17 +149,17 @@ describe("bucket", () => {
     const [, bucket] = onlyOf(storage, "AWS::S3::Bucket");
 
     // Act
-    const cors = bucket.Properties.CorsConfiguration;
+    const configuration = bucket.Properties.CorsConfiguration;
 
     // Assess
-    expect(cors).toEqual({
+    expect(configuration).toEqual({
       CorsRules: [
         {
           AllowedOrigins: [TEST_WEB_ORIGIN],
-          AllowedMethods: [...bucketSpec.corsMethods],
+          AllowedMethods: [...cors.bucket.allowMethods],
           AllowedHeaders: ["*"],
           ExposedHeaders: ["ETag"],
-          MaxAge: bucketSpec.corsMaxAgeSeconds,
+          MaxAge: cors.bucket.maxAgeSeconds,
         },
       ],
     });
@@ -567,12 +568,9 @@ describe("least privilege", () => {
   /** Only on rate-limit items: every key the call touches must start with RATE#. */
   const RATE_LIMIT = ["dynamodb:GetItem", "dynamodb:PutItem"];
   const RATE_LIMIT_CONDITION = { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["RATE#*"] } };
-  const PREFIX: Record<BucketArea, string> = {
-    originals: bucketSpec.uploadPrefix,
-    thumbnails: bucketSpec.thumbnailPrefix,
-  };
-  const ORIGINALS = `bucket/${bucketSpec.uploadPrefix}*`;
-  const THUMBNAILS = `bucket/${bucketSpec.thumbnailPrefix}*`;
+  const PREFIX: Record<BucketArea, string> = { originals: "images/", thumbnails: "thumbnails/" };
+  const ORIGINALS = `bucket/${PREFIX.originals}*`;
+  const THUMBNAILS = `bucket/${PREFIX.thumbnails}*`;
 
   /** "action on resource [if condition]", one per action and resource, for exact comparison. */
   const grant = (actions: readonly string[], resources: readonly string[], condition?: unknown) =>
@@ -677,7 +675,7 @@ describe("least privilege", () => {
         `s3:PutObject on ${THUMBNAILS}`,
         `s3:DeleteObject on ${THUMBNAILS}`,
         `s3:ListBucket on bucket if ${JSON.stringify({
-          StringLike: { "s3:prefix": [`${bucketSpec.uploadPrefix}*`, `${bucketSpec.thumbnailPrefix}*`] },
+          StringLike: { "s3:prefix": [`${PREFIX.originals}*`, `${PREFIX.thumbnails}*`] },
         })}`,
       ],
       purgeDeleted: [`s3:DeleteObject on ${ORIGINALS}`, `s3:DeleteObject on ${THUMBNAILS}`],
@@ -724,10 +722,18 @@ describe("least privilege", () => {
     ).toEqual(["health"]);
   });
 
-  it("names the prefixes the code writes objects under", () => {
-    // Prepare / Act (the declaration and packages/core's key layout) / Assess
-    expect(bucketAreaPrefixes).toEqual({ originals: ORIGINALS_PREFIX, thumbnails: THUMBNAILS_PREFIX });
-    expect(PREFIX).toEqual(bucketAreaPrefixes);
+  it("grants object access under the prefixes the code writes its keys under, where stored objects are", () => {
+    // Prepare
+    const [id, createdAt] = ["img1", "2026-03-04T05:06:07.000Z"];
+
+    // Act: the keys packages/core's storage layout writes.
+    const originals = ALLOWED_CONTENT_TYPES.map((type) => originalKey(id, createdAt, type));
+    const thumbnails = (["thumb", "preview"] as const).map((size) => thumbnailKey(id, createdAt, size));
+
+    // Assess
+    expect(bucketAreaPrefixes).toEqual(PREFIX);
+    for (const key of originals) expect(key.startsWith(PREFIX.originals), key).toBe(true);
+    for (const key of thumbnails) expect(key.startsWith(PREFIX.thumbnails), key).toBe(true);
   });
 
   it("keeps reads from writing and uploads from deleting", () => {

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
 import { routes } from "@picstack/infrastructure";
 import sharp from "sharp";
 import { describe, expect, inject, it } from "vitest";
@@ -88,7 +89,7 @@ describe("POST /images validation", () => {
     expectError(
       await api("POST", "/images", {
         token,
-        body: { filename: "big.jpg", contentType: "image/jpeg", size: 25 * 1024 * 1024 + 1 },
+        body: { filename: "big.jpg", contentType: "image/jpeg", size: DEFAULT_MAX_UPLOAD_BYTES + 1 },
       }),
       413,
       "payload_too_large",

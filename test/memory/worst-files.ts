@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
 import sharp, { type Sharp } from "sharp";
 
 export interface WorstFile {
@@ -67,7 +68,7 @@ const FORMATS: ReadonlyArray<{
 export async function worstFiles(
   root: string,
   side = 10_000,
-  maxBytes = 25 * 1024 * 1024,
+  maxBytes = DEFAULT_MAX_UPLOAD_BYTES,
 ): Promise<WorstFile[]> {
   const dir = join(root, `.picstack/worst-files-${side}`);
   await mkdir(dir, { recursive: true });

@@ -2,6 +2,7 @@
  * Hostile requests: fuzzed bodies, query strings, path parameters and headers. Every answer must be a
  * 4xx with a JSON error code; none may be a 5xx; and the stack must keep serving afterwards.
  */
+import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
 import { type Context, expectJsonError } from "./context.js";
 import { assert, type Report } from "./harness.js";
 
@@ -116,7 +117,7 @@ function createBodies(): Case[] {
       [415],
     );
   }
-  post("size over the limit", json({ ...valid, size: 25 * 1024 * 1024 + 1 }), [413]);
+  post("size over the limit", json({ ...valid, size: DEFAULT_MAX_UPLOAD_BYTES + 1 }), [413]);
   post("huge body", json({ ...valid, note: "x".repeat(2_000_000) }), [400, 413]);
   return cases;
 }

@@ -1,10 +1,11 @@
 /**
  * Builds the sharp Lambda layer from the committed `nodejs/package.json` and `nodejs/package-lock.json`
- * next to this file: `npm ci --os=linux --cpu=x64 --libc=glibc` into `.picstack/layers/sharp/nodejs`, so
- * every build machine (macOS included) installs the same files, checked against the lockfile's integrity
- * hashes, and needs no download other than npm's. sharp >= 0.33 ships libvips as prebuilt `@img/*`
- * packages, so no install script has to run. The lockfile pins the exact sharp version
- * @picstack/adapters depends on. The SST stacks publish this directory as the layer's asset.
+ * next to this file: `npm ci --os=linux --cpu=x64 --libc=glibc` (the cpu of the declared `ARCHITECTURE`)
+ * into `.picstack/layers/sharp/nodejs`, so every build machine (macOS included) installs the same files,
+ * checked against the lockfile's integrity hashes, and needs no download other than npm's. sharp >= 0.33
+ * ships libvips as prebuilt `@img/*` packages, so no install script has to run. The lockfile pins the
+ * exact sharp version @picstack/adapters depends on. The SST stacks publish this directory as the layer's
+ * asset.
  *
  * To move to another sharp version: change it in packages/adapters/package.json and in
  * `nodejs/package.json`, then run `npm install --package-lock-only --os=linux --cpu=x64 --libc=glibc`
@@ -26,9 +27,17 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ARCHITECTURE } from "../../picstack.js";
 
-/** Packages the layer must contain for `import sharp from "sharp"` to work on Lambda x86_64. */
-export const SHARP_LAYER_PACKAGES = ["sharp", "@img/sharp-linux-x64", "@img/sharp-libvips-linux-x64"];
+/** npm's name (`--cpu`, the `@img/*` package names) for the functions' declared architecture. */
+export const SHARP_LAYER_CPU = ({ x86_64: "x64", arm64: "arm64" } as const)[ARCHITECTURE];
+
+/** Packages the layer must contain for `import sharp from "sharp"` to work on Lambda. */
+export const SHARP_LAYER_PACKAGES = [
+  "sharp",
+  `@img/sharp-linux-${SHARP_LAYER_CPU}`,
+  `@img/sharp-libvips-linux-${SHARP_LAYER_CPU}`,
+];
 
 /**
  * The repository root. Not simply `import.meta.url` + `../../..`: the SST CLI bundles sst.config.ts, and
@@ -69,8 +78,8 @@ export function sharpLayerSource(root = repoRoot()): { packageJson: string; lock
   return { packageJson: join(dir, "package.json"), lockfile: join(dir, "package-lock.json") };
 }
 
-/** Lambda x86_64 runs Amazon Linux (glibc): npm installs the optional `@img/*` packages for that. */
-export const SHARP_LAYER_PLATFORM = ["--os=linux", "--cpu=x64", "--libc=glibc"] as const;
+/** Lambda runs Amazon Linux (glibc): npm installs the optional `@img/*` packages for that. */
+export const SHARP_LAYER_PLATFORM = ["--os=linux", `--cpu=${SHARP_LAYER_CPU}`, "--libc=glibc"] as const;
 
 /**
  * What a built layer is stamped with: the sharp version and a hash of the manifest, the lockfile and the

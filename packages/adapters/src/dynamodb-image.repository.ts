@@ -1,5 +1,6 @@
 /**
- * ImageRepository on the single DynamoDB table (infrastructure/picstack.ts `table`).
+ * ImageRepository on the single DynamoDB table. Attribute names, index names and key prefixes are the
+ * declaration's (infrastructure/picstack.ts `table`); this is how they combine.
  *
  * Item layout:
  * - the image record at `pk = IMAGE#{id}`, `sk = IMAGE`. While visible it is in the user index as
@@ -42,9 +43,17 @@ import {
   type PageKey,
   type ProcessedImage,
 } from "@picstack/core";
+import { type IndexName, table } from "@picstack/infrastructure";
 import { isConditionFailure, isTransactionCanceled } from "./dynamodb-errors.js";
 
-const IMAGE_SK = "IMAGE";
+const { partitionKey: PK, sortKey: SK, keys: KEYS } = table;
+/** An index with the name queries give it. */
+const indexOf = <N extends IndexName>(name: N) => ({ name, ...table.indexes[name] });
+const BY_USER = indexOf("byUser");
+const BY_TAG = indexOf("byTag");
+const BY_STATUS = indexOf("byStatus");
+/** A key value from its parts. */
+const join = (...parts: string[]) => parts.join(table.separator);
 
 /**
  * Key parts are joined with `#`. Ids are server-made and URL-safe, statuses and timestamps have no `#`,
@@ -52,48 +61,40 @@ const IMAGE_SK = "IMAGE";
  * `{userId}#{tag}` ambiguous (user `a#x` with tag `b` against user `a` with tag `x#b`), so it is refused.
  */
 function userPart(userId: string): string {
-  if (userId.length === 0 || userId.includes("#")) {
-    throw new Error("A user id must be non-empty and must not contain '#'");
+  if (userId.length === 0 || userId.includes(table.separator)) {
+    throw new Error(`A user id must be non-empty and must not contain '${table.separator}'`);
   }
   return userId;
 }
 
-export const imageKey = (id: string) => ({ pk: `IMAGE#${id}`, sk: IMAGE_SK });
+const imagePartition = (id: string) => `${KEYS.image}${id}`;
+export const imageKey = (id: string) => ({ [PK]: imagePartition(id), [SK]: KEYS.imageRecord });
 export const userIndexKey = (record: ImageRef) => ({
-  gsi1pk: `USER#${userPart(record.userId)}`,
-  gsi1sk: `${record.createdAt}#${record.id}`,
+  [BY_USER.partitionKey]: `${KEYS.user}${userPart(record.userId)}`,
+  [BY_USER.sortKey]: join(record.createdAt, record.id),
 });
-const statusSortKey = (ref: ImageRef, status: ImageRecord["status"]) =>
-  `${status}#${ref.createdAt}#${ref.id}`;
+const statusSortKey = (ref: ImageRef, status: ImageRecord["status"]) => join(status, ref.createdAt, ref.id);
 export const statusIndexKey = (ref: ImageRef, status: ImageRecord["status"]) => ({
-  gsi3pk: `USER#${userPart(ref.userId)}`,
-  gsi3sk: statusSortKey(ref, status),
+  [BY_STATUS.partitionKey]: `${KEYS.user}${userPart(ref.userId)}`,
+  [BY_STATUS.sortKey]: statusSortKey(ref, status),
 });
 
-const DELETED_PK = "DELETED";
-const tagKey = (id: string, tag: string) => ({ pk: `IMAGE#${id}`, sk: `TAG#${tag}` });
+const tagKey = (id: string, tag: string) => ({ [PK]: imagePartition(id), [SK]: `${KEYS.imageTag}${tag}` });
 
-type ImageItem = ImageRecord & {
-  pk: string;
-  sk: string;
-  gsi1pk?: string;
-  gsi1sk?: string;
-  gsi3pk?: string;
-  gsi3sk?: string;
-};
+/** The attributes the table and its indexes are keyed on; none is part of a record. */
+const KEY_ATTRIBUTES: ReadonlySet<string> = new Set([
+  PK,
+  SK,
+  ...Object.values(table.indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
+]);
+type KeyAttribute = typeof PK | typeof SK | (typeof table.indexes)[IndexName]["partitionKey" | "sortKey"];
+type ImageItem = ImageRecord & Partial<Record<KeyAttribute, string>>;
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
 
 function toRecord(item: Record<string, unknown>): ImageRecord {
-  const {
-    pk: _pk,
-    sk: _sk,
-    gsi1pk: _g1,
-    gsi1sk: _g1s,
-    gsi3pk: _g3,
-    gsi3sk: _g3s,
-    ...record
-  } = item as unknown as ImageItem;
-  return record;
+  return Object.fromEntries(
+    Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name)),
+  ) as unknown as ImageRecord;
 }
 
 /**
@@ -158,7 +159,9 @@ export class DynamoImageRepository implements ImageRepository {
     };
     try {
       await this.transact([
-        { Put: { TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+        {
+          Put: { TableName: this.tableName, Item: item, ConditionExpression: `attribute_not_exists(${PK})` },
+        },
         ...this.putTags(record, record.tags),
       ]);
     } catch (error) {
@@ -186,7 +189,7 @@ export class DynamoImageRepository implements ImageRepository {
             Key: imageKey(record.id),
             UpdateExpression:
               "SET analysis = :analysis, tags = :tags, updatedAt = :now REMOVE analysisLeaseUntil",
-            ConditionExpression: `attribute_exists(pk) AND tags = :oldTags AND ${visibility}`,
+            ConditionExpression: `attribute_exists(${PK}) AND tags = :oldTags AND ${visibility}`,
             ExpressionAttributeValues: {
               ":analysis": analysis,
               ":tags": tags,
@@ -233,35 +236,34 @@ export class DynamoImageRepository implements ImageRepository {
     const stats: ListStats = { calls: 0, itemsRead: 0, foreign: 0 };
     const user = userPart(query.userId);
     const from = query.from ?? EARLIEST;
-    const to = `${query.to ?? LATEST}#${RANGE_END}`;
+    const to = join(query.to ?? LATEST, RANGE_END);
     // status alone: the status index answers exactly; tag (with or without status): the tag index, whose
     // entries need their records; otherwise the user index.
     const plan =
       query.tag !== undefined
-        ? { index: "byTag", pk: "gsi2pk", sk: "gsi2sk", value: `${user}#${query.tag}`, lo: from, hi: to }
+        ? { index: BY_TAG, value: join(user, query.tag), lo: from, hi: to }
         : query.status !== undefined
           ? {
-              index: "byStatus",
-              pk: "gsi3pk",
-              sk: "gsi3sk",
-              value: `USER#${user}`,
-              lo: `${query.status}#${from}`,
-              hi: `${query.status}#${to}`,
+              index: BY_STATUS,
+              value: `${KEYS.user}${user}`,
+              lo: join(query.status, from),
+              hi: join(query.status, to),
             }
-          : { index: "byUser", pk: "gsi1pk", sk: "gsi1sk", value: `USER#${user}`, lo: from, hi: to };
-    const byTag = plan.index === "byTag";
+          : { index: BY_USER, value: `${KEYS.user}${user}`, lo: from, hi: to };
+    const { name: indexName, partitionKey: indexPk, sortKey: indexSk } = plan.index;
+    const byTag = indexName === BY_TAG.name;
     const filtered = byTag && query.status !== undefined;
     const keyOf = (item: Record<string, unknown>): PageKey => ({
-      pk: item.pk as string,
-      sk: item.sk as string,
-      [plan.pk]: item[plan.pk] as string,
-      [plan.sk]: item[plan.sk] as string,
+      [PK]: item[PK] as string,
+      [SK]: item[SK] as string,
+      [indexPk]: item[indexPk] as string,
+      [indexSk]: item[indexSk] as string,
     });
     let start = query.after;
     if (start) {
       // The cursor is signed, but one signed before the index layout changed may name another index.
       const names = Object.keys(start).sort().join();
-      if (names !== ["pk", "sk", plan.pk, plan.sk].sort().join() || start[plan.pk] !== plan.value) {
+      if (names !== [PK, SK, indexPk, indexSk].sort().join() || start[indexPk] !== plan.value) {
         throw new InvalidCursorError();
       }
     }
@@ -285,9 +287,9 @@ export class DynamoImageRepository implements ImageRepository {
       const result: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: plan.index,
+          IndexName: indexName,
           KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :lo AND :hi",
-          ExpressionAttributeNames: { "#pk": plan.pk, "#sk": plan.sk },
+          ExpressionAttributeNames: { "#pk": indexPk, "#sk": indexSk },
           ExpressionAttributeValues: { ":pk": plan.value, ":lo": plan.lo, ":hi": plan.hi },
           ScanIndexForward: query.order === "asc",
           Limit: want,
@@ -299,7 +301,7 @@ export class DynamoImageRepository implements ImageRepository {
       stats.itemsRead += items.length;
       const records = byTag
         ? await this.recordsOf(
-            items.map((i) => i.pk as string),
+            items.map((i) => i[PK] as string),
             stats,
           )
         : items.map(toRecord);
@@ -328,7 +330,7 @@ export class DynamoImageRepository implements ImageRepository {
     for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
       const keys = unique
         .slice(i, i + BATCH_GET_MAX)
-        .map((pk): Record<string, unknown> => ({ pk, sk: IMAGE_SK }));
+        .map((pk): Record<string, unknown> => ({ [PK]: pk, [SK]: KEYS.imageRecord }));
       await untilProcessed(
         keys,
         async (batch) => {
@@ -340,7 +342,7 @@ export class DynamoImageRepository implements ImageRepository {
           );
           for (const item of result.Responses?.[this.tableName] ?? []) {
             stats.itemsRead++;
-            found.set(item.pk as string, toRecord(item));
+            found.set(item[PK] as string, toRecord(item));
           }
           return result.UnprocessedKeys?.[this.tableName]?.Keys;
         },
@@ -353,7 +355,7 @@ export class DynamoImageRepository implements ImageRepository {
   async updateDetails(record: ImageRecord, now: string, changes: DetailChanges): Promise<ImageRecord> {
     const sets = ["updatedAt = :now"];
     const values: Record<string, unknown> = { ":now": now, ":user": record.userId };
-    const conditions = ["attribute_exists(pk)", "attribute_not_exists(deletedAt)", "userId = :user"];
+    const conditions = [`attribute_exists(${PK})`, "attribute_not_exists(deletedAt)", "userId = :user"];
     const items: TransactItems = [];
     if (changes.note !== undefined) {
       sets.push("note = :note");
@@ -389,13 +391,12 @@ export class DynamoImageRepository implements ImageRepository {
           Update: {
             TableName: this.tableName,
             Key: imageKey(record.id),
-            UpdateExpression:
-              "SET deletedAt = :now, updatedAt = :now, gsi1pk = :deleted, gsi1sk = :sk REMOVE gsi3pk, gsi3sk",
-            ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deletedAt) AND tags = :tags",
+            UpdateExpression: `SET deletedAt = :now, updatedAt = :now, ${BY_USER.partitionKey} = :deleted, ${BY_USER.sortKey} = :sk REMOVE ${BY_STATUS.partitionKey}, ${BY_STATUS.sortKey}`,
+            ConditionExpression: `attribute_exists(${PK}) AND attribute_not_exists(deletedAt) AND tags = :tags`,
             ExpressionAttributeValues: {
               ":now": now,
-              ":deleted": DELETED_PK,
-              ":sk": `${now}#${record.id}`,
+              ":deleted": KEYS.deleted,
+              ":sk": join(now, record.id),
               ":tags": record.tags,
             },
           },
@@ -415,18 +416,17 @@ export class DynamoImageRepository implements ImageRepository {
           Update: {
             TableName: this.tableName,
             Key: imageKey(record.id),
-            UpdateExpression:
-              "SET updatedAt = :now, gsi1pk = :pk, gsi1sk = :sk, gsi3pk = :spk, gsi3sk = :ssk REMOVE deletedAt",
+            UpdateExpression: `SET updatedAt = :now, ${BY_USER.partitionKey} = :pk, ${BY_USER.sortKey} = :sk, ${BY_STATUS.partitionKey} = :spk, ${BY_STATUS.sortKey} = :ssk REMOVE deletedAt`,
             // Status and tags as read: the index keys written here are built from them.
             ConditionExpression: "deletedAt = :deletedAt AND #status = :status AND tags = :tags",
             ExpressionAttributeNames: { "#status": "status" },
             ExpressionAttributeValues: {
               ":now": now,
               ":deletedAt": record.deletedAt,
-              ":pk": visible.gsi1pk,
-              ":sk": visible.gsi1sk,
-              ":spk": byStatus.gsi3pk,
-              ":ssk": byStatus.gsi3sk,
+              ":pk": visible[BY_USER.partitionKey],
+              ":sk": visible[BY_USER.sortKey],
+              ":spk": byStatus[BY_STATUS.partitionKey],
+              ":ssk": byStatus[BY_STATUS.sortKey],
               ":status": record.status,
               ":tags": record.tags,
             },
@@ -444,9 +444,9 @@ export class DynamoImageRepository implements ImageRepository {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: "byUser",
-        KeyConditionExpression: "gsi1pk = :deleted AND gsi1sk < :before",
-        ExpressionAttributeValues: { ":deleted": DELETED_PK, ":before": before },
+        IndexName: BY_USER.name,
+        KeyConditionExpression: `${BY_USER.partitionKey} = :deleted AND ${BY_USER.sortKey} < :before`,
+        ExpressionAttributeValues: { ":deleted": KEYS.deleted, ":before": before },
         ScanIndexForward: true,
         Limit: limit,
       }),
@@ -463,15 +463,15 @@ export class DynamoImageRepository implements ImageRepository {
       const page: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": imageKey(record.id).pk },
-          ProjectionExpression: "pk, sk",
+          KeyConditionExpression: `${PK} = :pk`,
+          ExpressionAttributeValues: { ":pk": imagePartition(record.id) },
+          ProjectionExpression: `${PK}, ${SK}`,
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
       );
       for (const item of page.Items ?? [])
-        if (item.sk !== IMAGE_SK) others.push({ pk: item.pk, sk: item.sk });
+        if (item[SK] !== KEYS.imageRecord) others.push({ [PK]: item[PK], [SK]: item[SK] });
       start = page.LastEvaluatedKey;
     } while (start);
     // The record goes in one transaction with the first 99 other items, on the condition that it is
@@ -527,16 +527,16 @@ export class DynamoImageRepository implements ImageRepository {
       const page = await this.db.send(
         new ScanCommand({
           TableName: this.tableName,
-          FilterExpression: "sk = :sk AND attribute_not_exists(gsi3pk) AND attribute_not_exists(deletedAt)",
+          FilterExpression: `${SK} = :sk AND attribute_not_exists(${BY_STATUS.partitionKey}) AND attribute_not_exists(deletedAt)`,
           ProjectionExpression: "id, userId, createdAt, #status",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":sk": IMAGE_SK },
+          ExpressionAttributeValues: { ":sk": KEYS.imageRecord },
           ExclusiveStartKey: start,
         }),
       );
       for (const item of page.Items ?? []) {
         // A user id that cannot form keys cannot list either; its records are left as they are.
-        if ((item.userId as string).includes("#")) continue;
+        if ((item.userId as string).includes(table.separator)) continue;
         if (await this.addStatusKeys(item as ImageRef & Pick<ImageRecord, "status">)) updated++;
       }
       start = page.LastEvaluatedKey;
@@ -553,11 +553,14 @@ export class DynamoImageRepository implements ImageRepository {
           new UpdateCommand({
             TableName: this.tableName,
             Key: imageKey(ref.id),
-            UpdateExpression: "SET gsi3pk = :pk, gsi3sk = :sk",
-            ConditionExpression:
-              "attribute_exists(pk) AND attribute_not_exists(deletedAt) AND attribute_not_exists(gsi3pk) AND #status = :status",
+            UpdateExpression: `SET ${BY_STATUS.partitionKey} = :pk, ${BY_STATUS.sortKey} = :sk`,
+            ConditionExpression: `attribute_exists(${PK}) AND attribute_not_exists(deletedAt) AND attribute_not_exists(${BY_STATUS.partitionKey}) AND #status = :status`,
             ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":pk": keys.gsi3pk, ":sk": keys.gsi3sk, ":status": ref.status },
+            ExpressionAttributeValues: {
+              ":pk": keys[BY_STATUS.partitionKey],
+              ":sk": keys[BY_STATUS.sortKey],
+              ":status": ref.status,
+            },
           }),
         );
         return true;
@@ -569,7 +572,7 @@ export class DynamoImageRepository implements ImageRepository {
         new GetCommand({ TableName: this.tableName, Key: imageKey(ref.id), ConsistentRead: true }),
       );
       const item = result.Item as ImageItem | undefined;
-      ref = item && !item.deletedAt && !item.gsi3pk ? item : undefined;
+      ref = item && !item.deletedAt && !item[BY_STATUS.partitionKey] ? item : undefined;
     }
     return false;
   }
@@ -580,8 +583,8 @@ export class DynamoImageRepository implements ImageRepository {
         TableName: this.tableName,
         Item: {
           ...tagKey(record.id, tag),
-          gsi2pk: `${record.userId}#${tag}`,
-          gsi2sk: `${record.createdAt}#${record.id}`,
+          [BY_TAG.partitionKey]: join(record.userId, tag),
+          [BY_TAG.sortKey]: join(record.createdAt, record.id),
           imageId: record.id,
         },
       },
@@ -626,11 +629,9 @@ export class DynamoImageRepository implements ImageRepository {
           Key: imageKey(ref.id),
           // `claims` counts the times work started on the image: operators (and the reliability suite)
           // see retries and redeliveries that did real work.
-          UpdateExpression:
-            "SET #status = :processing, gsi3sk = :statusKey, leaseUntil = :lease, updatedAt = :now, claims = if_not_exists(claims, :zero) + :one REMOVE #error",
+          UpdateExpression: `SET #status = :processing, ${BY_STATUS.sortKey} = :statusKey, leaseUntil = :lease, updatedAt = :now, claims = if_not_exists(claims, :zero) + :one REMOVE #error`,
           // A failed image is final: its bytes are gone, so there is nothing to retry.
-          ConditionExpression:
-            "attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND leaseUntil < :now))",
+          ConditionExpression: `attribute_exists(${PK}) AND (#status = :pending OR (#status = :processing AND leaseUntil < :now))`,
           ExpressionAttributeNames: { "#status": "status", "#error": "error" },
           ExpressionAttributeValues: {
             ":processing": "processing",
@@ -655,7 +656,7 @@ export class DynamoImageRepository implements ImageRepository {
     // `exif` only when the original had some, as the fake and the API shape expect.
     const exif = result.exif ? ", exif = :x" : "";
     await this.finish(ref, "ready", {
-      UpdateExpression: `SET #status = :ready, gsi3sk = :statusKey, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, originalEtag = :etag${exif} REMOVE leaseUntil`,
+      UpdateExpression: `SET #status = :ready, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, originalEtag = :etag${exif} REMOVE leaseUntil`,
       ExpressionAttributeNames: { "#status": "status", "#format": "format" },
       ExpressionAttributeValues: {
         ":ready": "ready",
@@ -695,8 +696,7 @@ export class DynamoImageRepository implements ImageRepository {
     error: { code: string; message: string },
   ): Promise<boolean> {
     return this.moveStatus(ref, "failed", "#status = :ready AND originalEtag = :etag", {
-      UpdateExpression:
-        "SET #status = :failed, gsi3sk = :statusKey, updatedAt = :now, #error = :e REMOVE thumbnails",
+      UpdateExpression: `SET #status = :failed, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, #error = :e REMOVE thumbnails`,
       ExpressionAttributeNames: { "#status": "status", "#error": "error" },
       ExpressionAttributeValues: {
         ":failed": "failed",
@@ -736,8 +736,9 @@ export class DynamoImageRepository implements ImageRepository {
 
   /**
    * Sets a new status, when `condition` holds; returns whether it did. `:statusKey` is the status
-   * index's sort key for the new status. Only `gsi3sk` changes: `gsi3pk` is absent while the image is
-   * deleted, which keeps a deleted image out of the status index whatever its worker does meanwhile.
+   * index's sort key for the new status. Only that sort key changes: the index's partition key is absent
+   * while the image is deleted, which keeps a deleted image out of the status index whatever its worker
+   * does meanwhile.
    */
   private async moveStatus(
     ref: ImageRef,
@@ -783,8 +784,7 @@ type StatusUpdate = Pick<
 /** The update that fails an image with `error`. */
 function failedUpdate(now: string, error: { code: string; message: string }): StatusUpdate {
   return {
-    UpdateExpression:
-      "SET #status = :failed, gsi3sk = :statusKey, updatedAt = :now, #error = :e REMOVE leaseUntil",
+    UpdateExpression: `SET #status = :failed, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, #error = :e REMOVE leaseUntil`,
     ExpressionAttributeNames: { "#status": "status", "#error": "error" },
     ExpressionAttributeValues: { ":failed": "failed", ":processing": "processing", ":now": now, ":e": error },
   };

@@ -1,9 +1,14 @@
-/** Token-bucket state in the single table at `pk = RATE#{userId}#{class}`, `sk = BUCKET`, with a TTL-free item per user and class. */
+/**
+ * Token-bucket state in the single table at `pk = RATE#{userId}#{class}`, `sk = BUCKET` (the declaration's
+ * `table.keys`), with a TTL-free item per user and class. IAM lets the rate limiter touch these items only.
+ */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { BucketState, RateLimitStore } from "@picstack/core";
+import { table } from "@picstack/infrastructure";
 import { isConditionFailure } from "./dynamodb-errors.js";
 
-export const RATE_LIMIT_PREFIX = "RATE#";
+const { partitionKey: PK, sortKey: SK, keys: KEYS } = table;
+const bucketKey = (key: string) => ({ [PK]: `${KEYS.rateLimit}${key}`, [SK]: KEYS.rateLimitBucket });
 
 export class DynamoRateLimitStore implements RateLimitStore {
   constructor(
@@ -15,7 +20,7 @@ export class DynamoRateLimitStore implements RateLimitStore {
     const result = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: `${RATE_LIMIT_PREFIX}${key}`, sk: "BUCKET" },
+        Key: bucketKey(key),
         ConsistentRead: true,
       }),
     );
@@ -42,13 +47,12 @@ export class DynamoRateLimitStore implements RateLimitStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: `${RATE_LIMIT_PREFIX}${key}`,
-            sk: "BUCKET",
+            ...bucketKey(key),
             tokens: next.tokens,
             at: next.at,
             v: (previous?.version ?? 0) + 1,
           },
-          ...(previous ? this.unchanged(previous) : { ConditionExpression: "attribute_not_exists(pk)" }),
+          ...(previous ? this.unchanged(previous) : { ConditionExpression: `attribute_not_exists(${PK})` }),
         }),
       );
       return true;

@@ -83,13 +83,14 @@ export function connect(flags: ConnectionFlags): PicstackClient {
   return new PicstackClient({ baseUrl: apiUrl, token });
 }
 
+/** What the CLI reads of the local stack's dev issuer file (written by packages/local/src/dev-issuer.ts). */
 interface DevKey {
   kid: string;
   privateJwk: { kty: string; crv: string; x: string; y: string; d: string };
+  issuer?: string;
+  audience?: string;
 }
 
-const DEV_ISSUER = "https://picstack.local/dev-issuer";
-const DEV_AUDIENCE = "picstack-local";
 const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
 
 /**
@@ -107,13 +108,16 @@ export function signDevToken(userId: string, home: string, expiresInSeconds = 12
   if (!existsSync(keyFile))
     throw new CliError(`No dev issuer key at ${keyFile}: start the local stack first`, 2);
   const key = JSON.parse(readFileSync(keyFile, "utf8")) as DevKey;
+  if (!key.issuer || !key.audience) {
+    throw new CliError(`${keyFile} does not name its issuer: start the local stack again to update it`, 2);
+  }
   const now = Math.floor(Date.now() / 1000);
   const header = b64url(JSON.stringify({ alg: "ES256", kid: key.kid, typ: "JWT" }));
   const claims = b64url(
     JSON.stringify({
       sub: userId,
-      iss: DEV_ISSUER,
-      aud: DEV_AUDIENCE,
+      iss: key.issuer,
+      aud: key.audience,
       iat: now,
       exp: now + expiresInSeconds,
     }),

@@ -1,11 +1,10 @@
 /**
- * Object keys (shared API contract "Storage layout"):
+ * Object keys (shared API contract "Storage layout"), under the bucket areas' prefixes that the
+ * declaration names and IAM grants (infrastructure/picstack.ts `bucketAreaPrefixes`):
  * originals `images/{yyyy}/{mm}/{id}.{ext}`, thumbnails `thumbnails/{yyyy}/{mm}/{id}_{size}.webp`.
  */
+import { bucketAreaPrefixes } from "@picstack/infrastructure";
 import { type AllowedContentType, EXTENSION_BY_TYPE } from "./upload-policy.js";
-
-export const ORIGINALS_PREFIX = "images/";
-export const THUMBNAILS_PREFIX = "thumbnails/";
 
 export type ThumbnailSize = "thumb" | "preview";
 
@@ -16,14 +15,17 @@ function yearMonth(createdAt: string): string {
 }
 
 export function originalKey(id: string, createdAt: string, contentType: AllowedContentType): string {
-  return `${ORIGINALS_PREFIX}${yearMonth(createdAt)}/${id}.${EXTENSION_BY_TYPE[contentType]}`;
+  return `${bucketAreaPrefixes.originals}${yearMonth(createdAt)}/${id}.${EXTENSION_BY_TYPE[contentType]}`;
 }
 
 export function thumbnailKey(id: string, createdAt: string, size: ThumbnailSize): string {
-  return `${THUMBNAILS_PREFIX}${yearMonth(createdAt)}/${id}_${size}.webp`;
+  return `${bucketAreaPrefixes.thumbnails}${yearMonth(createdAt)}/${id}_${size}.webp`;
 }
 
-const ORIGINAL_KEY = /^images\/\d{4}\/\d{2}\/([A-Za-z0-9_-]+)\.[a-z]+$/;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const ORIGINAL_KEY = new RegExp(
+  `^${escapeRegExp(bucketAreaPrefixes.originals)}\\d{4}/\\d{2}/([A-Za-z0-9_-]+)\\.[a-z]+$`,
+);
 
 /** The image id an original's key belongs to, or `undefined` for a key outside the layout. */
 export function imageIdFromOriginalKey(key: string): string | undefined {

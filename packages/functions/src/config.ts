@@ -3,7 +3,7 @@
  * fails the cold start with a message naming it, not the first request.
  */
 
-import { type FaultPlan, parseFaultPlan } from "@picstack/adapters";
+import { DEFAULT_OPENAI_MODEL, type FaultPlan, parseFaultPlan } from "@picstack/adapters";
 import {
   type BucketPolicy,
   DEFAULT_MAX_UPLOAD_BYTES,
@@ -50,7 +50,7 @@ const schema = z
     [env.openAiKeySecretArn]: z.string().min(1).optional(),
     [env.openAiApiKey]: z.string().min(1).optional(),
     [env.openAiBaseUrl]: z.string().url().optional(),
-    [env.openAiModel]: z.string().min(1).default("gpt-4.1-mini"),
+    [env.openAiModel]: z.string().min(1).default(DEFAULT_OPENAI_MODEL),
     [env.openAiTimeoutMs]: z.coerce.number().int().positive().default(30_000),
     [env.rateLimits]: z
       .string()

@@ -1,11 +1,12 @@
 /**
- * The local stack's token issuer: an ES256 key pair made on first use and kept in `.picstack/`.
- * Its public half is handed to the functions as an inline JWKS; `npm run token` signs with the private
- * half. Tokens from it are worthless anywhere else.
+ * The local stack's token issuer: an ES256 key pair made on first use and kept in `.picstack/`, with the
+ * issuer and audience its tokens carry. Its public half is handed to the functions as an inline JWKS;
+ * `npm run token` signs with the private half, and so does the CLI, which reads the key, the issuer and
+ * the audience from the same file. Tokens from it are worthless anywhere else.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { USER_ID_PATTERN } from "@picstack/core";
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
 import { picstackHome } from "./paths.js";
@@ -14,27 +15,40 @@ export const DEV_ISSUER = "https://picstack.local/dev-issuer";
 export const DEV_AUDIENCE = "picstack-local";
 const ALG = "ES256";
 
+/** `dev-issuer/key.json`, which the CLI reads too (packages/cli/src/connection.ts). */
 interface StoredKey {
   kid: string;
   privateJwk: JWK;
   publicJwk: JWK;
+  issuer: string;
+  audience: string;
 }
 
 const keyFile = (home: string) => join(home, "dev-issuer", "key.json");
 
+async function store(file: string, stored: StoredKey): Promise<StoredKey> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  return stored;
+}
+
 export async function loadOrCreateDevKey(home = picstackHome()): Promise<StoredKey> {
   const file = keyFile(home);
-  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as StoredKey;
+  if (existsSync(file)) {
+    const stored = JSON.parse(await readFile(file, "utf8")) as StoredKey;
+    if (stored.issuer === DEV_ISSUER && stored.audience === DEV_AUDIENCE) return stored;
+    // A key file written before it named the issuer: same key, so tokens already out stay valid.
+    return store(file, { ...stored, issuer: DEV_ISSUER, audience: DEV_AUDIENCE });
+  }
   const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true });
   const kid = `dev-${Date.now().toString(36)}`;
-  const stored: StoredKey = {
+  return store(file, {
     kid,
     privateJwk: { ...(await exportJWK(privateKey)), kid, alg: ALG },
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALG, use: "sig" },
-  };
-  await mkdir(join(home, "dev-issuer"), { recursive: true });
-  await writeFile(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-  return stored;
+    issuer: DEV_ISSUER,
+    audience: DEV_AUDIENCE,
+  });
 }
 
 /** The JWKS the functions verify against. */
@@ -60,19 +74,9 @@ export async function signDevToken(userId: string, options: DevTokenOptions = {}
   return new SignJWT({})
     .setProtectedHeader({ alg: ALG, kid: stored.kid, typ: "JWT" })
     .setSubject(userId)
-    .setIssuer(DEV_ISSUER)
-    .setAudience(DEV_AUDIENCE)
+    .setIssuer(stored.issuer)
+    .setAudience(stored.audience)
     .setIssuedAt()
     .setExpirationTime(`${options.expiresIn ?? 12 * 3600}s`)
     .sign(key);
-}
-
-/** The local stack's list-cursor signing secret, made on first use beside the dev key. */
-export async function devCursorSecret(home = picstackHome()): Promise<string> {
-  const file = join(home, "dev-issuer", "cursor-secret");
-  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
-  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
-  await mkdir(join(home, "dev-issuer"), { recursive: true });
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }

@@ -2,6 +2,8 @@
  * Where the API is and how to sign in. A deployed build carries VITE_PICSTACK_* values (SST fills them
  * in); the local run serves /config.json instead.
  */
+import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/sdk";
+
 export type AuthConfig =
   | { kind: "dev"; tokenUrl: string }
   | { kind: "cognito"; domain: string; clientId: string };
@@ -17,7 +19,7 @@ export async function loadConfig(): Promise<WebConfig> {
   if (env.VITE_PICSTACK_API_URL) {
     return {
       apiUrl: env.VITE_PICSTACK_API_URL,
-      maxUploadBytes: Number(env.VITE_PICSTACK_MAX_UPLOAD_BYTES) || 25 * 1024 * 1024,
+      maxUploadBytes: Number(env.VITE_PICSTACK_MAX_UPLOAD_BYTES) || DEFAULT_MAX_UPLOAD_BYTES,
       auth: {
         kind: "cognito",
         domain: String(env.VITE_PICSTACK_COGNITO_DOMAIN ?? ""),

@@ -21,9 +21,8 @@ import {
   ValidationError,
 } from "@picstack/core";
 
-/** An error the HTTP layer raises itself (auth, body parsing). `expose` is true: the message is safe. */
+/** An error the HTTP layer raises itself (auth, body parsing); its message is safe to send. */
 export class HttpError extends Error {
-  readonly expose = true;
   constructor(
     readonly statusCode: number,
     readonly code: string,

@@ -1,4 +1,5 @@
 import httpCors from "@middy/http-cors";
+import { cors as corsPolicy } from "@picstack/infrastructure";
 import { config } from "../../config.js";
 
 /**
@@ -9,5 +10,9 @@ import { config } from "../../config.js";
  * answer stays off (its default).
  */
 export function cors() {
-  return httpCors({ origin: config().webOrigin, vary: "Origin" });
+  return httpCors({
+    origin: config().webOrigin,
+    vary: "Origin",
+    credentials: corsPolicy.api.allowCredentials,
+  });
 }
