@@ -5,11 +5,15 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { DynamoRateLimitStore, RATE_LIMIT_PREFIX } from "@picstack/adapters";
+import { DynamoRateLimitStore } from "@picstack/adapters";
 import { RateLimitedError, takeToken } from "@picstack/core";
+import { table } from "@picstack/infrastructure";
 import { emulatorClientConfig } from "@picstack/local";
 import { describe, expect, it } from "vitest";
 import { documents, outputs } from "./helpers.js";
+
+/** The key prefix of the rate-limit items, which the API functions' IAM policy allows (`RATE#*`). */
+const RATE = table.keys.rateLimit;
 
 /** A store on the deployed table whose client keeps the partition key of every item it asks for. */
 function recordingStore() {
@@ -32,7 +36,11 @@ function recordingStore() {
 const bucketItem = async (pk: string) =>
   (
     await documents().send(
-      new GetCommand({ TableName: outputs().table, Key: { pk, sk: "BUCKET" }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: outputs().table,
+        Key: { pk, sk: table.keys.rateLimitBucket },
+        ConsistentRead: true,
+      }),
     )
   ).Item;
 
@@ -50,19 +58,19 @@ describe("the items the store keeps", () => {
     await takeToken(store, user, "write", policy, () => 1_000);
     await takeToken(store, user, "read", policy, () => 1_000);
     // Assess
-    expect(await bucketItem(`${RATE_LIMIT_PREFIX}${user}#write`)).toMatchObject({
+    expect(await bucketItem(`${RATE}${user}#write`)).toMatchObject({
       tokens: 1,
       at: 1_000,
       v: 2,
     });
-    expect(await bucketItem(`${RATE_LIMIT_PREFIX}${user}#read`)).toMatchObject({
+    expect(await bucketItem(`${RATE}${user}#read`)).toMatchObject({
       tokens: 2,
       at: 1_000,
       v: 1,
     });
-    // The API functions may touch only items whose partition key starts with RATE# (dynamodb:LeadingKeys).
+    // The API functions may touch only items whose partition key starts with it (dynamodb:LeadingKeys).
     expect(keys.length).toBeGreaterThan(0);
-    for (const key of keys) expect(key).toMatch(/^RATE#/);
+    for (const key of keys) expect(key.startsWith(RATE), key).toBe(true);
   });
 
   it("writes a bucket only over the state it read", async () => {
@@ -102,7 +110,7 @@ describe("the items the store keeps", () => {
     await documents().send(
       new PutCommand({
         TableName: outputs().table,
-        Item: { pk: `${RATE_LIMIT_PREFIX}${key}`, sk: "BUCKET", tokens: 2, at: 500 },
+        Item: { pk: `${RATE}${key}`, sk: table.keys.rateLimitBucket, tokens: 2, at: 500 },
       }),
     );
     const read = await store.get(key);
