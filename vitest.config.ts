@@ -10,8 +10,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          // test/faults: the reliability suite's fault hooks, test code with unit tests of their own.
-          include: ["packages/*/test/**/*.test.ts", "test/faults/**/*.test.ts"],
+          // test/faults: the reliability suite's fault hooks, test code with unit tests of their own;
+          // test/*.test.ts: checks of the repository's own layout.
+          include: ["packages/*/test/**/*.test.ts", "test/faults/**/*.test.ts", "test/*.test.ts"],
           environment: "node",
         },
       },

@@ -3,7 +3,7 @@
  * give, what it may override, and the clear refusal of a bad value before anything is built.
  */
 import { rmSync } from "node:fs";
-import { capacity, LOCAL_STAGE, queueConsumer } from "@picstack/infrastructure";
+import { capacity, queueConsumer } from "@picstack/infrastructure";
 import { afterEach, describe, expect, it } from "vitest";
 import { LOCAL_WEB_ORIGIN, webOrigin } from "../settings.js";
 import { lambdaOf, onlyOf } from "./helpers.js";
@@ -75,11 +75,10 @@ describe("the web origin", () => {
     delete process.env.PICSTACK_WEB_ORIGIN;
 
     // Act
-    const local = webOrigin({ stage: LOCAL_STAGE, mode: "deploy" });
+    const local = webOrigin({ stage: "local", mode: "deploy" });
     const other = () => webOrigin({ stage: "dev", mode: "deploy" });
 
     // Assess
-    expect(LOCAL_STAGE).toBe("local");
     expect(local).toBe(LOCAL_WEB_ORIGIN);
     expect(other).toThrow('PICSTACK_WEB_ORIGIN must be set to deploy the stage "dev"');
   });

@@ -23,7 +23,6 @@ import {
   gatewayResponses as gatewayResponseSpecs,
   queueConsumer,
   queue as queueSpec,
-  RUNTIME,
   routes,
   table as tableSpec,
   testSettings,
@@ -406,7 +405,6 @@ describe("functions", () => {
       const [, fn] = lambdaOf(templateOf(id), id);
 
       // Assess
-      expect(RUNTIME).toBe("nodejs22.x");
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs22.x",
         Handler: spec.handler,

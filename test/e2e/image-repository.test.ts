@@ -2,11 +2,18 @@
  * The DynamoDB image repository against the emulator's real table: listing a 5,000-image library with
  * every filter does bounded work per request and reaches each matching image exactly once; keys of two
  * users can never meet; a deleted image keeps no tag items; a purge leaves nothing of the image behind;
- * records from before the status index get its keys from the backfill.
+ * records from before the status index get its keys from the backfill; and every conditional write
+ * refuses the states it must refuse.
  */
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoImageRepository, LIST_MAX_CALLS, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
-import { ConflictError, type ImageRecord, InvalidCursorError, type ListQuery } from "@picstack/core";
+import {
+  ConflictError,
+  type ImageRecord,
+  InvalidCursorError,
+  type ListQuery,
+  newImageId,
+} from "@picstack/core";
 import { emulatorClientConfig } from "@picstack/local";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -392,5 +399,341 @@ describe("records from before the status index", () => {
     const ready = await repository.list({ userId: user, status: "ready", limit: 10, order: "asc" });
     expect(ready.items.map((r) => r.id)).toEqual([records[0]?.id, records[2]?.id]);
     expect(await repository.backfillStatusKeys()).toBe(0);
+  });
+});
+
+/**
+ * Every state change is a conditional write: these are the conditions, each refused once and allowed
+ * once, on records of their own.
+ */
+describe("conditional writes", () => {
+  const repository = () => repositoryOn(counted().documents);
+  const ERROR = { code: "corrupt_image", message: "The image could not be decoded" };
+  const PROCESSED = {
+    width: 4,
+    height: 3,
+    format: "jpeg",
+    thumbnails: { thumb: { key: "t", width: 4, height: 3 }, preview: { key: "p", width: 4, height: 3 } },
+    originalEtag: '"0123456789abcdef0123456789abcdef"',
+  };
+  let users = 0;
+
+  /** A record of a user of its own, created through the repository. */
+  async function created(
+    status: ImageRecord["status"] = "pending",
+    tags: string[] = [],
+  ): Promise<ImageRecord> {
+    const userId = `cond-${Date.now().toString(36)}-${users++}`;
+    const [record] = libraryRecords(userId, 1, { status: () => status, tags: () => tags }) as [ImageRecord];
+    await repository().create(record);
+    return record;
+  }
+
+  const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+  /** What `write` was refused with (`undefined` if it was not). */
+  const refusal = (write: Promise<unknown>) =>
+    write.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  const stored = async (id: string) => (await repository().get(id)) as ImageRecord;
+
+  it.each([
+    ["without tags (one write)", []],
+    ["with tags (a transaction)", ["first"]],
+  ])("refuses to create a second image under an existing id %s, and keeps the first", async (_, tags) => {
+    // Prepare
+    const first = await created("pending", tags);
+    // Act
+    const second = await refusal(repository().create({ ...first, filename: "other.jpg" }));
+    // Assess
+    expect(second).toBeInstanceOf(ConflictError);
+    expect(await stored(first.id)).toMatchObject({ filename: first.filename, tags });
+    expect(await partition(first.id)).toEqual(["IMAGE", ...tags.map((t) => `TAG#${t}`)]);
+  });
+
+  it("claims a pending image once, counts the claim and leases it", async () => {
+    // Prepare
+    const record = await created("pending");
+    const lease = minutesFromNow(5);
+    // Act
+    const claimed = await repository().claimForProcessing(record, new Date().toISOString(), lease);
+    const again = await repository().claimForProcessing(record, new Date().toISOString(), minutesFromNow(5));
+    // Assess
+    expect(claimed).toMatchObject({ id: record.id, status: "processing", leaseUntil: lease, claims: 1 });
+    expect(again).toBeUndefined();
+    expect(await stored(record.id)).toMatchObject({ status: "processing", leaseUntil: lease, claims: 1 });
+  });
+
+  it("lets a claim take over a processing image only once its lease has run out", async () => {
+    // Prepare: claimed with a lease that runs out in a minute.
+    const record = await created("pending");
+    await repository().claimForProcessing(record, new Date().toISOString(), minutesFromNow(1));
+    const lease = minutesFromNow(7);
+    // Act
+    const whileLeased = await repository().claimForProcessing(
+      record,
+      new Date().toISOString(),
+      minutesFromNow(5),
+    );
+    const afterLease = await repository().claimForProcessing(record, minutesFromNow(2), lease);
+    // Assess
+    expect(whileLeased).toBeUndefined();
+    expect(afterLease).toMatchObject({ status: "processing", leaseUntil: lease, claims: 2 });
+  });
+
+  it.each(["ready", "failed"] as const)("never claims a %s image, nor a missing one", async (status) => {
+    // Prepare
+    const record = await created(status);
+    const missing = { ...record, id: newImageId() };
+    // Act
+    const final = await repository().claimForProcessing(record, minutesFromNow(60), minutesFromNow(65));
+    const none = await repository().claimForProcessing(missing, new Date().toISOString(), minutesFromNow(5));
+    // Assess
+    expect(final).toBeUndefined();
+    expect(none).toBeUndefined();
+    expect(await repository().get(missing.id)).toBeUndefined();
+    expect((await stored(record.id)).status).toBe(status);
+  });
+
+  it("marks only a processing image ready or failed, and never a final one again", async () => {
+    // Prepare
+    const pending = await created("pending");
+    const working = await created("pending");
+    await repository().claimForProcessing(working, new Date().toISOString(), minutesFromNow(5));
+    const failing = await created("pending");
+    await repository().claimForProcessing(failing, new Date().toISOString(), minutesFromNow(5));
+    const now = new Date().toISOString();
+    // Act
+    const readyPending = await refusal(repository().markReady(pending, now, PROCESSED));
+    const failPending = await refusal(repository().markFailed(pending, now, ERROR));
+    await repository().markReady(working, now, PROCESSED);
+    await repository().markFailed(failing, now, ERROR);
+    const failReady = await refusal(repository().markFailed(working, now, ERROR));
+    const readyFailed = await refusal(repository().markReady(failing, now, PROCESSED));
+    // Assess
+    for (const refused of [readyPending, failPending, failReady, readyFailed]) {
+      expect(refused).toBeInstanceOf(ConflictError);
+    }
+    expect((await stored(pending.id)).status).toBe("pending");
+    const ready = await stored(working.id);
+    expect(ready).toMatchObject({ status: "ready", ...PROCESSED });
+    expect(ready).not.toHaveProperty("leaseUntil");
+    expect(ready).not.toHaveProperty("exif");
+    const failed = await stored(failing.id);
+    expect(failed).toMatchObject({ status: "failed", error: ERROR });
+    expect(failed).not.toHaveProperty("leaseUntil");
+  });
+
+  it("stores EXIF on a ready image only when the original had some", async () => {
+    // Prepare
+    const record = await created("pending");
+    await repository().claimForProcessing(record, new Date().toISOString(), minutesFromNow(5));
+    const exif = { camera: "Nikon Z 6", takenAt: "2025-08-09T10:11:12.000Z" };
+    // Act
+    await repository().markReady(record, new Date().toISOString(), { ...PROCESSED, exif });
+    // Assess
+    expect((await stored(record.id)).exif).toEqual(exif);
+  });
+
+  it("does not abandon an image a live worker owns, nor one that is not processing", async () => {
+    // Prepare
+    const leased = await created("pending");
+    await repository().claimForProcessing(leased, new Date().toISOString(), minutesFromNow(5));
+    const pending = await created("pending");
+    // Act
+    const live = await repository().markAbandoned(leased, new Date().toISOString(), ERROR);
+    const notProcessing = await repository().markAbandoned(pending, minutesFromNow(60), ERROR);
+    // Assess
+    expect(live).toBe(false);
+    expect(notProcessing).toBe(false);
+    expect((await stored(leased.id)).status).toBe("processing");
+    expect((await stored(pending.id)).status).toBe("pending");
+  });
+
+  it("fails a ready image for a replaced original only when the checked ETag is the one given", async () => {
+    // Prepare
+    const record = await created("pending");
+    await repository().claimForProcessing(record, new Date().toISOString(), minutesFromNow(5));
+    await repository().markReady(record, new Date().toISOString(), PROCESSED);
+    // Act
+    const other = await repository().markOriginalReplaced(
+      record,
+      new Date().toISOString(),
+      '"another"',
+      ERROR,
+    );
+    // Assess
+    expect(other).toBe(false);
+    expect(await stored(record.id)).toMatchObject({ status: "ready", thumbnails: PROCESSED.thumbnails });
+  });
+
+  it("leases the analysis of a ready image once, and again only after the lease has run out", async () => {
+    // Prepare: a ready image whose analysis is pending.
+    const record = await created("ready");
+    const pending = (await repository().requestAnalysis(record, new Date().toISOString())) as ImageRecord;
+    const lease = minutesFromNow(1);
+    const nextLease = minutesFromNow(7);
+    // Act
+    const first = await repository().claimAnalysis(pending, new Date().toISOString(), lease);
+    const whileLeased = await repository().claimAnalysis(
+      pending,
+      new Date().toISOString(),
+      minutesFromNow(5),
+    );
+    const afterLease = await repository().claimAnalysis(pending, minutesFromNow(2), nextLease);
+    // Assess
+    expect(first).toMatchObject({ analysisLeaseUntil: lease, analysis: { status: "pending" } });
+    expect(whileLeased).toBeUndefined();
+    expect(afterLease?.analysisLeaseUntil).toBe(nextLease);
+  });
+
+  it("leases no analysis that is done, nor one of an image that is not ready", async () => {
+    // Prepare: libraryRecords gives a ready image a done analysis and a pending image a pending one.
+    const done = await created("ready");
+    const notReady = await created("pending");
+    // Act
+    const ofDone = await repository().claimAnalysis(done, new Date().toISOString(), minutesFromNow(5));
+    const ofPending = await repository().claimAnalysis(notReady, new Date().toISOString(), minutesFromNow(5));
+    // Assess
+    expect(ofDone).toBeUndefined();
+    expect(ofPending).toBeUndefined();
+  });
+
+  it("asks for an analysis of a ready image once until it has run, and never of another image", async () => {
+    // Prepare
+    const ready = await created("ready");
+    const pending = await created("pending");
+    const deleted = await created("ready");
+    await repository().softDelete(deleted, new Date().toISOString());
+    const now = new Date().toISOString();
+    // Act
+    const first = await repository().requestAnalysis(ready, now);
+    const again = await repository().requestAnalysis(ready, now);
+    const ofPending = await repository().requestAnalysis(pending, now);
+    const ofDeleted = await repository().requestAnalysis(deleted, now);
+    // Assess
+    expect(first?.analysis.status).toBe("pending");
+    expect((await stored(ready.id)).analysis.status).toBe("pending");
+    expect([again, ofPending, ofDeleted]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("saves an analysis only on the tags it was merged with, clearing the lease and indexing new tags", async () => {
+    // Prepare: an analysis leased on a record read with the tag `mine`; the user then changes the tags.
+    const record = await created("ready", ["mine"]);
+    const pending = (await repository().requestAnalysis(record, new Date().toISOString())) as ImageRecord;
+    const read = (await repository().claimAnalysis(
+      pending,
+      new Date().toISOString(),
+      minutesFromNow(5),
+    )) as ImageRecord;
+    await repository().updateDetails(read, new Date().toISOString(), { tags: ["mine", "edited"] });
+    const analysis = { status: "done" as const, provider: "basic", tags: ["cat"] };
+    // Act
+    const stale = await refusal(
+      repository().saveAnalysis(read, new Date().toISOString(), analysis, ["mine", "cat"]),
+    );
+    const fresh = await stored(record.id);
+    await repository().saveAnalysis(fresh, new Date().toISOString(), analysis, ["mine", "edited", "cat"]);
+    // Assess
+    expect(stale).toBeInstanceOf(ConflictError);
+    expect(fresh.analysis.status).toBe("pending");
+    const saved = await stored(record.id);
+    expect(saved).toMatchObject({ analysis, tags: ["mine", "edited", "cat"] });
+    expect(saved).not.toHaveProperty("analysisLeaseUntil");
+    expect(await partition(record.id)).toEqual(["IMAGE", "TAG#cat", "TAG#edited", "TAG#mine"]);
+  });
+
+  it("edits note and tags of a visible image, keeping the tag items in step", async () => {
+    // Prepare
+    const record = await created("ready", ["a", "b"]);
+    // Act
+    const edited = await repository().updateDetails(record, new Date().toISOString(), {
+      note: "a note",
+      tags: ["b", "c"],
+    });
+    // Assess
+    expect(edited).toMatchObject({ note: "a note", tags: ["b", "c"] });
+    expect(await stored(record.id)).toMatchObject({ note: "a note", tags: ["b", "c"] });
+    expect(await partition(record.id)).toEqual(["IMAGE", "TAG#b", "TAG#c"]);
+    const byTag = await repository().list({ userId: record.userId, tag: "c", limit: 10, order: "desc" });
+    expect(byTag.items.map((r) => r.id)).toEqual([record.id]);
+  });
+
+  it("refuses an edit of tags changed since the read, of a deleted image, or as another user", async () => {
+    // Prepare
+    const record = await created("ready", ["a"]);
+    await repository().updateDetails(record, new Date().toISOString(), { tags: ["a", "worker"] });
+    const deleted = await created("ready");
+    await repository().softDelete(deleted, new Date().toISOString());
+    const now = new Date().toISOString();
+    const fresh = await stored(record.id);
+    // Act
+    const staleTags = await refusal(repository().updateDetails(record, now, { tags: ["b"] }));
+    const ofDeleted = await refusal(repository().updateDetails(deleted, now, { note: "x" }));
+    const asOther = await refusal(
+      repository().updateDetails({ ...fresh, userId: `${fresh.userId}-other` }, now, { note: "x" }),
+    );
+    // Assess
+    for (const refused of [staleTags, ofDeleted, asOther]) expect(refused).toBeInstanceOf(ConflictError);
+    expect(await stored(record.id)).toMatchObject({ note: null, tags: ["a", "worker"] });
+    expect(await partition(record.id)).toEqual(["IMAGE", "TAG#a", "TAG#worker"]);
+  });
+
+  it("deletes a visible image once, only with the tags it was read with", async () => {
+    // Prepare
+    const record = await created("ready", ["a"]);
+    const moved = await created("ready", ["a"]);
+    await repository().updateDetails(moved, new Date().toISOString(), { tags: ["a", "worker"] });
+    const now = new Date().toISOString();
+    // Act
+    await repository().softDelete(record, now);
+    const twice = await refusal(repository().softDelete(record, now));
+    const staleTags = await refusal(repository().softDelete(moved, now));
+    // Assess
+    expect(twice).toBeInstanceOf(ConflictError);
+    expect(staleTags).toBeInstanceOf(ConflictError);
+    expect((await stored(record.id)).deletedAt).toBe(now);
+    expect(await partition(record.id)).toEqual(["IMAGE"]);
+    expect((await stored(moved.id)).deletedAt).toBeUndefined();
+    const listed = await repository().list({ userId: record.userId, limit: 10, order: "desc" });
+    expect(listed.items).toEqual([]);
+  });
+
+  it("restores only the deletion it read, with the status it read", async () => {
+    // Prepare: deleted, restored and deleted again: the first read names a deletion that is over.
+    const record = await created("ready", ["a"]);
+    await repository().softDelete(record, "2026-01-01T00:00:00.000Z");
+    const firstDeletion = await stored(record.id);
+    await repository().restore(firstDeletion, new Date().toISOString());
+    await repository().softDelete(await stored(record.id), "2026-01-02T00:00:00.000Z");
+    const secondDeletion = await stored(record.id);
+    const visible = await created("ready");
+    const now = new Date().toISOString();
+    // Act
+    const staleDeletion = await refusal(repository().restore(firstDeletion, now));
+    const staleStatus = await refusal(repository().restore({ ...secondDeletion, status: "failed" }, now));
+    const notDeleted = await refusal(
+      repository().restore({ ...visible, deletedAt: "2026-01-01T00:00:00.000Z" }, now),
+    );
+    // Assess
+    for (const refused of [staleDeletion, staleStatus, notDeleted])
+      expect(refused).toBeInstanceOf(ConflictError);
+    expect((await stored(record.id)).deletedAt).toBe("2026-01-02T00:00:00.000Z");
+    expect(await partition(record.id)).toEqual(["IMAGE"]);
+  });
+
+  it("lists deleted images by the time of their deletion, and purges none that was restored", async () => {
+    // Prepare: deleted long ago, then restored by the user after the purge job read it.
+    const record = await created("ready", ["a"]);
+    await repository().softDelete(record, "2000-01-01T00:00:00.000Z");
+    const due = await repository().listDeletedBefore("2000-01-01T00:00:00.001Z", 100);
+    await repository().restore(await stored(record.id), new Date().toISOString());
+    // Act
+    const purge = await refusal(repository().purge(due.find((r) => r.id === record.id) as ImageRecord));
+    // Assess
+    expect(due.map((r) => r.id)).toContain(record.id);
+    expect(purge).toBeInstanceOf(ConflictError);
+    expect(await partition(record.id)).toEqual(["IMAGE", "TAG#a"]);
   });
 });

@@ -165,7 +165,8 @@ export class DynamoImageRepository implements ImageRepository {
         ...this.putTags(record, record.tags),
       ]);
     } catch (error) {
-      if (isConditionFailure(error)) throw new ConflictError(`Image ${record.id} exists`);
+      // A record with tags is created in a transaction, whose refusal is a TransactionCanceledException.
+      if (isConflict(error)) throw new ConflictError(`Image ${record.id} exists`);
       throw error;
     }
   }

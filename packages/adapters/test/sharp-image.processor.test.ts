@@ -1,85 +1,313 @@
+/**
+ * SharpImageProcessor on the inputs cameras and tools produce, all generated here with sharp: thumbnail
+ * sizes, orientation, stripped metadata, colour spaces, frames, EXIF, and how hostile bytes are rejected.
+ */
 import { ImageRejectedError } from "@picstack/core";
-import sharp from "sharp";
+import sharp, { type Color } from "sharp";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SHARP_OPTIONS, exifSummary, SharpImageProcessor } from "../src/sharp-image.processor.js";
 
 const processor = new SharpImageProcessor();
+const blue = { r: 51, g: 102, b: 204 };
 
-function photo(width: number, height: number) {
-  return sharp({ create: { width, height, channels: 3, background: "#3070b0" } });
+function solid(width: number, height: number, channels: 3 | 4 = 3, background: Color = blue) {
+  return sharp({ create: { width, height, channels, background } });
 }
 
-describe("SharpImageProcessor", () => {
-  it("fits thumb in 256×256 and preview in 1024×1024, as WebP", async () => {
-    const out = await processor.thumbnails(await photo(3000, 1000).jpeg().toBuffer());
-    expect([out.thumb.width, out.thumb.height]).toEqual([256, 85]);
-    expect([out.preview.width, out.preview.height]).toEqual([1024, 341]);
-    expect((await sharp(out.thumb.data).metadata()).format).toBe("webp");
-    expect((await sharp(out.preview.data).metadata()).format).toBe("webp");
-  });
+async function previewOf(input: Buffer) {
+  const out = await processor.thumbnails(input);
+  const image = sharp(out.preview.data);
+  return { out, meta: await image.metadata(), stats: await image.stats() };
+}
 
-  it("never upscales a small image", async () => {
-    const out = await processor.thumbnails(await photo(100, 80).png().toBuffer());
-    expect([out.preview.width, out.preview.height]).toEqual([100, 80]);
-    expect([out.thumb.width, out.thumb.height]).toEqual([100, 80]);
-  });
+/** Deterministic noise (no magic number of any format at the start). */
+function noise(length: number): Buffer {
+  const out = Buffer.alloc(length);
+  let state = 0x2545f491;
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    out[i] = state >>> 24;
+  }
+  out[0] = 0x13;
+  return out;
+}
 
-  it("applies EXIF orientation and strips all metadata, GPS included", async () => {
-    // Prepare: stored 400×200, EXIF orientation 6 (rotate 90° clockwise to display), with GPS.
-    const input = await photo(400, 200)
-      .jpeg()
-      .withExif({ IFD0: { Make: "Cam" }, IFD3: { GPSLatitudeRef: "N", GPSLatitude: "1/1 2/1 3/1" } })
-      .withMetadata({ orientation: 6 })
-      .toBuffer();
-    const inputMeta = await sharp(input).metadata();
-    expect(inputMeta.orientation).toBe(6);
-    expect(inputMeta.exif?.toString("latin1")).toContain("Cam");
+async function rejection(promise: Promise<unknown>): Promise<ImageRejectedError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ImageRejectedError);
+    return error as ImageRejectedError;
+  }
+  throw new Error("expected a rejection");
+}
 
+describe("thumbnail sizes", () => {
+  it.each([
+    [3000, 1000, [256, 85], [1024, 341]],
+    [1000, 3000, [85, 256], [341, 1024]],
+    [2048, 2048, [256, 256], [1024, 1024]],
+    [600, 300, [256, 128], [600, 300]],
+    [256, 256, [256, 256], [256, 256]],
+    [100, 80, [100, 80], [100, 80]],
+    [1, 1, [1, 1], [1, 1]],
+  ])(
+    "%i×%i → thumb %j, preview %j (fit inside, never upscaled), as WebP",
+    async (width, height, thumb, preview) => {
+      // Prepare
+      const input = await solid(width, height).jpeg().toBuffer();
+      // Act
+      const out = await processor.thumbnails(input);
+      // Assess
+      expect([out.thumb.width, out.thumb.height]).toEqual(thumb);
+      expect([out.preview.width, out.preview.height]).toEqual(preview);
+      for (const rendered of [out.thumb, out.preview]) {
+        const meta = await sharp(rendered.data).metadata();
+        expect([meta.format, meta.width, meta.height]).toEqual(["webp", rendered.width, rendered.height]);
+      }
+    },
+  );
+
+  it("uses the configured box sizes", async () => {
+    // Prepare
+    const small = new SharpImageProcessor({ ...DEFAULT_SHARP_OPTIONS, thumbSize: 32, previewSize: 64 });
     // Act
-    const info = await processor.inspect(input);
-    const out = await processor.thumbnails(input);
-
+    const out = await small.thumbnails(await solid(400, 200).png().toBuffer());
     // Assess
-    expect([info.width, info.height]).toEqual([200, 400]);
-    expect([out.preview.width, out.preview.height]).toEqual([200, 400]);
-    const meta = await sharp(out.preview.data).metadata();
-    expect(meta.exif).toBeUndefined();
-    expect(meta.orientation).toBeUndefined();
-    expect(meta.xmp).toBeUndefined();
+    expect([out.thumb.width, out.thumb.height]).toEqual([32, 16]);
+    expect([out.preview.width, out.preview.height]).toEqual([64, 32]);
   });
 
-  it("refuses more pixels than the limit as too_many_pixels", async () => {
-    const small = new SharpImageProcessor({ ...DEFAULT_SHARP_OPTIONS, maxInputPixels: 1000 });
-    const bytes = await photo(100, 100).png().toBuffer();
-    await expect(small.inspect(bytes)).rejects.toMatchObject({ code: "too_many_pixels" });
+  it("renders the image for a vision model from the preview, fitting 512 and never upscaled", async () => {
+    // Prepare
+    const { preview } = await processor.thumbnails(await solid(2000, 1000).jpeg().toBuffer());
+    const small = (await processor.thumbnails(await solid(300, 200).jpeg().toBuffer())).preview;
+    // Act
+    const rendition = await sharp(await processor.analysisRendition(preview.data)).metadata();
+    const smallRendition = await sharp(await processor.analysisRendition(small.data)).metadata();
+    // Assess
+    expect([rendition.format, rendition.width, rendition.height]).toEqual(["webp", 512, 256]);
+    expect([smallRendition.width, smallRendition.height]).toEqual([300, 200]);
+  });
+});
+
+describe("orientation and metadata", () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    "applies EXIF orientation %i in inspect() and both thumbnails",
+    async (orientation) => {
+      // Prepare: stored 400×200; orientations 5–8 display it 200×400.
+      const input = await solid(400, 200).jpeg().withMetadata({ orientation }).toBuffer();
+      // Act
+      const info = await processor.inspect(input);
+      const { out, meta } = await previewOf(input);
+      // Assess
+      const swapped = orientation >= 5;
+      expect([info.width, info.height]).toEqual(swapped ? [200, 400] : [400, 200]);
+      expect([out.preview.width, out.preview.height]).toEqual(swapped ? [200, 400] : [400, 200]);
+      expect([out.thumb.width, out.thumb.height]).toEqual(swapped ? [128, 256] : [256, 128]);
+      expect(meta.orientation).toBeUndefined();
+    },
+  );
+
+  it("writes no EXIF, orientation, XMP or GPS into either thumbnail", async () => {
+    // Prepare
+    const input = await solid(300, 200)
+      .jpeg()
+      .withExif({
+        IFD0: { Make: "Secret Cam", Model: "X1" },
+        IFD3: { GPSLatitudeRef: "N", GPSLatitude: "51/1 30/1 0/1" },
+      })
+      .withMetadata({ orientation: 3 })
+      .toBuffer();
+    expect((await sharp(input).metadata()).exif?.toString("latin1")).toContain("Secret Cam");
+    // Act
+    const out = await processor.thumbnails(input);
+    // Assess
+    for (const rendered of [out.thumb, out.preview]) {
+      const meta = await sharp(rendered.data).metadata();
+      expect(meta.exif).toBeUndefined();
+      expect(meta.orientation).toBeUndefined();
+      expect(meta.xmp).toBeUndefined();
+      expect(Buffer.from(rendered.data).toString("latin1")).not.toContain("Secret Cam");
+    }
   });
 
-  it("refuses a truncated JPEG as corrupt_image and plain text as unsupported_format", async () => {
-    const whole = await photo(600, 400).jpeg().toBuffer();
-    await expect(processor.thumbnails(whole.subarray(0, whole.byteLength / 2))).rejects.toMatchObject({
-      code: "corrupt_image",
-    });
-    const text = processor.inspect(Buffer.from("just some text, not an image\n".repeat(10)));
-    await expect(text).rejects.toBeInstanceOf(ImageRejectedError);
-    await expect(text).rejects.toMatchObject({ code: "unsupported_format" });
+  it("reports format, alpha and frame count", async () => {
+    // Act
+    const rgba = await processor.inspect(await solid(20, 10, 4).png().toBuffer());
+    const rgb = await processor.inspect(await solid(20, 10).webp().toBuffer());
+    // Assess
+    expect(rgba).toMatchObject({ format: "png", width: 20, height: 10, hasAlpha: true, pages: 1 });
+    expect(rgb).toMatchObject({ format: "webp", width: 20, height: 10, hasAlpha: false, pages: 1 });
+    expect(rgb.camera).toBeUndefined();
+  });
+
+  it("reports SVG as svg, leaving the refusal to the format allow-list", async () => {
+    // Prepare
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="50" height="40"><rect width="50" height="40"/></svg>',
+    );
+    // Act
+    const info = await processor.inspect(svg);
+    // Assess
+    expect(info).toMatchObject({ format: "svg", width: 50, height: 40 });
   });
 });
 
 describe("EXIF summary", () => {
-  it("reads the camera and capture time, and ignores unreadable EXIF", async () => {
-    const input = await photo(64, 48)
+  it("reads the camera and capture time, without repeating the make", async () => {
+    // Prepare
+    const input = await solid(64, 48)
       .jpeg()
       .withExif({
         IFD0: { Make: "Canon", Model: "Canon EOS R5" },
         IFD2: { DateTimeOriginal: "2024:05:06 07:08:09" },
       })
       .toBuffer();
-
+    // Act
     const info = await processor.inspect(input);
-
+    // Assess
     expect(info.camera).toBe("Canon EOS R5");
     expect(info.takenAt).toBe("2024-05-06T07:08:09.000Z");
+  });
+
+  it("joins make and model when the model does not start with the make", async () => {
+    // Prepare
+    const input = await solid(64, 48)
+      .jpeg()
+      .withExif({ IFD0: { Make: "Nikon", Model: "Z 6" } })
+      .toBuffer();
+    // Act / Assess
+    expect((await processor.inspect(input)).camera).toBe("Nikon Z 6");
+  });
+
+  it("ignores unreadable EXIF", () => {
+    // Act / Assess
     expect(exifSummary(Buffer.from("Exif\0\0garbage that is not TIFF"))).toEqual({});
     expect(exifSummary(undefined)).toEqual({});
+  });
+});
+
+describe("colour and frames", () => {
+  it("converts a CMYK JPEG to sRGB", async () => {
+    // Prepare
+    const input = await solid(400, 200).jpeg().toColourspace("cmyk").toBuffer();
+    expect((await sharp(input).metadata()).space).toBe("cmyk");
+    // Act
+    const { meta, stats } = await previewOf(input);
+    // Assess
+    expect(meta.space).toBe("srgb");
+    expect(meta.channels).toBe(3);
+    expect(stats.dominant.b).toBeGreaterThan(stats.dominant.r + 60);
+  });
+
+  it("reduces a 16-bit PNG to an 8-bit sRGB WebP of the same colour", async () => {
+    // Prepare
+    const input = await solid(400, 200).png().toColourspace("rgb16").toBuffer();
+    expect((await sharp(input).metadata()).depth).toBe("ushort");
+    // Act
+    const { meta, stats } = await previewOf(input);
+    // Assess
+    expect(meta.space).toBe("srgb");
+    expect(Math.abs(stats.dominant.b - blue.b)).toBeLessThan(24);
+  });
+
+  it("keeps transparency", async () => {
+    // Prepare
+    const input = await solid(300, 300, 4, { r: 255, g: 0, b: 0, alpha: 0.3 }).png().toBuffer();
+    // Act
+    const { meta, stats } = await previewOf(input);
+    // Assess
+    expect(meta.hasAlpha).toBe(true);
+    expect(stats.isOpaque).toBe(false);
+  });
+
+  it("uses the first frame of an animated image and reports the frames", async () => {
+    // Prepare: two 100×100 frames, green then red.
+    const frames = await Promise.all(
+      [
+        { r: 0, g: 255, b: 0 },
+        { r: 255, g: 0, b: 0 },
+      ].map((c) => solid(100, 100, 3, c).png().toBuffer()),
+    );
+    const input = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
+    // Act
+    const info = await processor.inspect(input);
+    const { out, stats } = await previewOf(input);
+    // Assess
+    expect(info.pages).toBe(2);
+    expect([out.preview.width, out.preview.height]).toEqual([100, 100]);
+    expect(stats.dominant.g).toBeGreaterThan(200);
+    expect(stats.dominant.r).toBeLessThan(60);
+  });
+});
+
+describe("hostile bytes", () => {
+  it("refuses an image over the pixel limit as too_many_pixels, in inspect() and thumbnails()", async () => {
+    // Prepare
+    const limited = new SharpImageProcessor({ ...DEFAULT_SHARP_OPTIONS, maxInputPixels: 1000 });
+    const input = await solid(100, 100).png().toBuffer();
+    // Act
+    const inspected = await rejection(limited.inspect(input));
+    const rendered = await rejection(limited.thumbnails(input));
+    // Assess
+    expect(inspected.code).toBe("too_many_pixels");
+    expect(rendered.code).toBe("too_many_pixels");
+  });
+
+  it("accepts an image of exactly the pixel limit", async () => {
+    // Prepare
+    const limited = new SharpImageProcessor({ ...DEFAULT_SHARP_OPTIONS, maxInputPixels: 1000 });
+    // Act
+    const info = await limited.inspect(await solid(40, 25).png().toBuffer());
+    // Assess
+    expect([info.width, info.height]).toEqual([40, 25]);
+  });
+
+  it("refuses a truncated JPEG as corrupt_image when rendering", async () => {
+    // Prepare
+    const whole = await solid(600, 400).jpeg().toBuffer();
+    // Act
+    const error = await rejection(processor.thumbnails(whole.subarray(0, Math.floor(whole.byteLength / 2))));
+    // Assess
+    expect(error.code).toBe("corrupt_image");
+    expect(error.message).toBe("The image could not be decoded");
+  });
+
+  it("refuses a JPEG cut inside its header as corrupt_image already in inspect()", async () => {
+    // Prepare
+    const whole = await solid(600, 400).jpeg().toBuffer();
+    // Act
+    const error = await rejection(processor.inspect(whole.subarray(0, 200)));
+    // Assess
+    expect(error.code).toBe("corrupt_image");
+  });
+
+  it.each([
+    ["random bytes", noise(4096)],
+    ["plain text", Buffer.from("just some text, not an image\n".repeat(10))],
+  ])("refuses %s as unsupported_format in inspect() and thumbnails()", async (_, bytes) => {
+    // Act
+    const inspected = await rejection(processor.inspect(bytes));
+    const rendered = await rejection(processor.thumbnails(bytes));
+    // Assess
+    expect(inspected.code).toBe("unsupported_format");
+    expect(rendered.code).toBe("unsupported_format");
+  });
+
+  it("refuses empty input as corrupt_image", async () => {
+    // Act
+    const error = await rejection(processor.inspect(new Uint8Array(0)));
+    // Assess
+    expect(error.code).toBe("corrupt_image");
+  });
+
+  it("does not leak decoder messages to clients", async () => {
+    // Act
+    const error = await rejection(processor.inspect(noise(64)));
+    // Assess
+    expect(error.message).not.toMatch(/vips|buffer/i);
   });
 });

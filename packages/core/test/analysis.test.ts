@@ -1,106 +1,211 @@
-/** Analysis after processing: providers' results, failures and concurrent tag edits. */
-import { BasicAnalysisProvider, SharpImageProcessor } from "@picstack/adapters/sharp";
-import sharp from "sharp";
+/**
+ * Analysis after processing: a provider's answer joined to the user's tags and bounded, its failures
+ * stored as fixed codes, its deadline, and tag edits made while it ran.
+ */
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  ANALYSIS_RESERVE_MS,
+  AnalysisFailure,
   type AnalysisProvider,
   analyzeImage,
   cleanAnalysisTags,
-  createUpload,
+  type ImageRecord,
+  MAX_TAGS,
+  MAX_TEXT_BYTES,
   type ProcessUploadDeps,
   processUpload,
 } from "../src/index.js";
-import { fixedClock, InMemoryImageRepository, InMemoryObjectStore } from "./fakes.js";
+import {
+  FakeAnalysisProvider,
+  FakeImageProcessor,
+  fakeImage,
+  fixedClock,
+  InMemoryImageRepository,
+  InMemoryObjectStore,
+  uploadedImage,
+} from "./fakes.js";
+
+const FEATURES = { width: 1, height: 1, format: "png", hasAlpha: false, pages: 1 };
 
 let images: InMemoryImageRepository;
 let objects: InMemoryObjectStore;
+let clock: ReturnType<typeof fixedClock>;
 let deps: ProcessUploadDeps;
 
 beforeEach(() => {
   images = new InMemoryImageRepository();
   objects = new InMemoryObjectStore();
+  clock = fixedClock();
   deps = {
     images,
     objects,
-    clock: fixedClock(),
-    processor: new SharpImageProcessor(),
+    clock,
+    processor: new FakeImageProcessor(),
     leaseSeconds: 60,
-    provider: new BasicAnalysisProvider(),
+    provider: new FakeAnalysisProvider(),
   };
 });
 
-async function readyImage(provider: AnalysisProvider, tags: string[] = ["mine"]) {
-  const bytes = await sharp({ create: { width: 300, height: 200, channels: 3, background: "#2050d0" } })
-    .jpeg()
-    .toBuffer();
-  const { image } = await createUpload({ ...deps, maxUploadBytes: 1e7 }, "alice", {
-    filename: "a.jpg",
-    contentType: "image/jpeg",
-    size: bytes.byteLength,
-    tags,
+/** A processed image, analysed by `provider` on the way. */
+async function analysedImage(
+  provider: AnalysisProvider,
+  options: { tags?: string[]; log?: ProcessUploadDeps["log"] } = {},
+): Promise<ImageRecord> {
+  const { id, key } = await uploadedImage(deps, fakeImage({ width: 300, height: 200 }), {
+    tags: options.tags ?? ["mine"],
   });
-  const key = (await images.get(image.id))?.originalKey as string;
-  await objects.put(key, bytes, "image/jpeg");
-  await processUpload({ ...deps, provider }, { key });
-  return (await images.get(image.id)) as NonNullable<Awaited<ReturnType<typeof images.get>>>;
+  await processUpload({ ...deps, provider, ...(options.log ? { log: options.log } : {}) }, { key });
+  return (await images.get(id)) as ImageRecord;
 }
 
-describe("analysis", () => {
-  it("tags with the basic provider offline and joins AI tags to the user's", async () => {
-    const record = await readyImage(new BasicAnalysisProvider());
+describe("a provider's answer", () => {
+  it("is stored with the provider's name and model, its tags joined after the user's", async () => {
+    // Prepare
+    const provider = new FakeAnalysisProvider({
+      tags: ["landscape", "blue", "mine"],
+      description: "  A landscape, mostly blue. ",
+      text: " EXIT ",
+      usage: { inputTokens: 120, outputTokens: 30 },
+    });
+    // Act
+    const record = await analysedImage(provider);
+    // Assess
     expect(record.status).toBe("ready");
-    expect(record.analysis).toMatchObject({ status: "done", provider: "basic", model: "basic-1" });
-    expect(record.analysis.tags).toEqual(["landscape", "blue"]);
-    expect(record.analysis.description).toMatch(/landscape JPEG image, mostly blue/);
+    expect(record.analysis).toEqual({
+      status: "done",
+      provider: "fake",
+      model: "fake-1",
+      tags: ["landscape", "blue", "mine"],
+      description: "A landscape, mostly blue.",
+      text: "EXIT",
+      usage: { inputTokens: 120, outputTokens: 30 },
+    });
     expect(record.tags).toEqual(["mine", "landscape", "blue"]);
   });
 
-  it("keeps the image ready when the provider fails, and records why", async () => {
-    const failing: AnalysisProvider = {
-      name: "openai",
-      model: "test-model",
-      analyze: async () => {
-        throw new Error("upstream answered 500: Incorrect API key provided: sk-abc***xyz");
-      },
-    };
-    const record = await readyImage(failing);
-    expect(record.status).toBe("ready");
-    expect(record.thumbnails).toBeDefined();
-    expect(record.analysis).toMatchObject({
-      status: "failed",
-      provider: "openai",
-      model: "test-model",
-      error: { code: "analysis_provider_error", message: expect.any(String) },
+  it("has its tags cleaned: lower case, trimmed, unique, at most ten of at most 50 characters", () => {
+    // Prepare
+    const raw = [" Sky ", "sky", "x".repeat(51), 7, ...Array.from({ length: 15 }, (_, i) => `T${i}`)];
+    // Act
+    const cleaned = cleanAnalysisTags(raw);
+    // Assess
+    expect(cleaned).toEqual(["sky", ...Array.from({ length: 9 }, (_, i) => `t${i}`)]);
+  });
+
+  it("is capped: text at 2 KB, the description, AI tags at ten, and merged tags at the tag limit", async () => {
+    // Prepare: a user with 18 tags; a model answering far too much.
+    const userTags = Array.from({ length: 18 }, (_, i) => `user${i}`);
+    const verbose = new FakeAnalysisProvider({
+      description: "d".repeat(10_000),
+      text: "ü".repeat(5000),
+      tags: Array.from({ length: 50 }, (_, i) => `ai${i}`),
     });
-    expect(JSON.stringify(record)).not.toContain("sk-");
-    expect(JSON.stringify(record)).not.toContain("upstream");
-    expect(record.tags).toEqual(["mine"]);
+    // Act
+    const after = await analysedImage(verbose, { tags: userTags });
+    // Assess
+    expect(new TextEncoder().encode(after.analysis.text).byteLength).toBeLessThanOrEqual(MAX_TEXT_BYTES);
+    expect(after.analysis.text).toBe("ü".repeat(MAX_TEXT_BYTES / 2));
+    expect(after.analysis.description).toHaveLength(300);
+    expect(after.analysis.tags).toHaveLength(10);
+    expect(after.tags).toHaveLength(MAX_TAGS);
+    expect(after.tags).toEqual([...userTags, "ai0", "ai1"]);
   });
 
   it("merges with tags a user changed while the analysis ran instead of overwriting them", async () => {
-    const record = await readyImage(new BasicAnalysisProvider(), []);
-    // The user edits tags after the record was read for analysis.
+    // Prepare: the user edits tags after the record was read for analysis.
+    const record = await analysedImage(new FakeAnalysisProvider(), { tags: [] });
     await images.updateDetails(record, "2026-03-04T05:06:08.000Z", { tags: ["edited"] });
-    const provider: AnalysisProvider = {
-      name: "fake",
-      analyze: async () => ({ tags: ["Cat", "cat", " dog "] }),
-    };
-
-    await analyzeImage({ images, provider, clock: fixedClock() }, record, new Uint8Array(), {
-      width: 1,
-      height: 1,
-      format: "png",
-      hasAlpha: false,
-      pages: 1,
-    });
-
+    const provider = new FakeAnalysisProvider({ tags: ["Cat", "cat", " dog "] });
+    // Act
+    await analyzeImage({ images, provider, clock }, record, new Uint8Array(), FEATURES);
+    // Assess
     expect((await images.get(record.id))?.tags).toEqual(["edited", "cat", "dog"]);
   });
+});
 
-  it("cleans AI tags: lower case, trimmed, unique, at most ten of at most 50 characters", () => {
-    const raw = [" Sky ", "sky", "x".repeat(51), ...Array.from({ length: 15 }, (_, i) => `T${i}`)];
-    const cleaned = cleanAnalysisTags(raw);
-    expect(cleaned).toHaveLength(10);
-    expect(cleaned.slice(0, 2)).toEqual(["sky", "t0"]);
+describe("a provider's failure", () => {
+  const secret = "upstream answered 500: Incorrect API key provided: sk-live-123";
+
+  it.each([
+    ["an error of its own", new Error(secret), "analysis_provider_error"],
+    ["a timeout", new AnalysisFailure("timeout", "boom", { cause: new Error(secret) }), "analysis_timeout"],
+    [
+      "a provider error",
+      new AnalysisFailure("provider_error", "boom", { cause: new Error(secret) }),
+      "analysis_provider_error",
+    ],
+    [
+      "an answer it could not use",
+      new AnalysisFailure("invalid_output", "boom", { cause: new Error(secret) }),
+      "analysis_invalid_output",
+    ],
+  ])(
+    "keeps the image ready after %s and stores %s with a fixed text, logging the details",
+    async (_, error, code) => {
+      // Prepare
+      const failing: AnalysisProvider = {
+        name: "openai",
+        model: "test-model",
+        analyze: async () => {
+          throw error;
+        },
+      };
+      const logged: unknown[] = [];
+      // Act
+      const record = await analysedImage(failing, { log: (_m, details) => logged.push(details) });
+      // Assess
+      expect(record.status).toBe("ready");
+      expect(record.thumbnails).toBeDefined();
+      expect(record.analysis).toEqual({
+        status: "failed",
+        provider: "openai",
+        model: "test-model",
+        tags: [],
+        error: { code, message: expect.any(String) },
+      });
+      expect(JSON.stringify(record)).not.toMatch(/sk-|upstream|boom/);
+      expect(record.tags).toEqual(["mine"]);
+      expect(logged).toHaveLength(1);
+    },
+  );
+
+  it("ends an analysis that outlives the deadline as analysis_timeout, stored before the deadline", async () => {
+    // Prepare: a provider that never answers and ignores the signal.
+    let signal: AbortSignal | undefined;
+    const hanging: AnalysisProvider = {
+      name: "hang",
+      analyze: (_preview, _features, options) => {
+        signal = options?.signal;
+        return new Promise(() => {});
+      },
+    };
+    const record = await analysedImage(new FakeAnalysisProvider());
+    const deadline = Date.now() + ANALYSIS_RESERVE_MS + 300;
+    // Act
+    const analysis = await analyzeImage(
+      { images, provider: hanging, clock, deadline },
+      record,
+      new Uint8Array(),
+      FEATURES,
+    );
+    // Assess
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(analysis.error?.code).toBe("analysis_timeout");
+    expect((await images.get(record.id))?.analysis).toMatchObject({
+      status: "failed",
+      error: { code: "analysis_timeout" },
+    });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it("tells the provider the deadline it must answer by, the reserve kept back", async () => {
+    // Prepare
+    const provider = new FakeAnalysisProvider({ tags: [] });
+    const record = await analysedImage(new FakeAnalysisProvider());
+    const deadline = Date.now() + 60_000;
+    // Act
+    await analyzeImage({ images, provider, clock, deadline }, record, new Uint8Array(), FEATURES);
+    // Assess
+    expect(provider.calls[0]?.options?.deadline).toBe(deadline - ANALYSIS_RESERVE_MS);
   });
 });

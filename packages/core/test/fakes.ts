@@ -1,19 +1,34 @@
-/** In-memory implementations of the core's ports, with the same conditional semantics as the adapters. */
+/**
+ * In-memory implementations of the core's ports, with the same conditional semantics as the adapters,
+ * and a fake image format with its processor, so the core's tests need no decoder (the sharp processor
+ * is tested in packages/adapters).
+ */
 import { createHash } from "node:crypto";
 import {
+  type AnalysisOutput,
+  type AnalysisProvider,
+  type AnalyzeOptions,
   type Clock,
   ConflictError,
+  createUpload,
   type DetailChanges,
   type ImageAnalysis,
+  type ImageFeatures,
+  type ImageInfo,
+  type ImageProcessor,
   type ImageRecord,
   type ImageRef,
+  ImageRejectedError,
   type ImageRepository,
   type ListPage,
   type ListQuery,
   type ObjectStore,
   type PresignedUpload,
   type ProcessedImage,
+  type RenderedThumbnail,
 } from "../src/index.js";
+
+const sameTags = (a: ImageRecord, b: ImageRecord) => JSON.stringify(a.tags) === JSON.stringify(b.tags);
 
 export class InMemoryImageRepository implements ImageRepository {
   readonly records = new Map<string, ImageRecord>();
@@ -95,8 +110,8 @@ export class InMemoryImageRepository implements ImageRepository {
     tags: string[],
   ): Promise<void> {
     const stored = this.records.get(record.id);
-    if (!stored || JSON.stringify(stored.tags) !== JSON.stringify(record.tags))
-      throw new ConflictError("tags changed");
+    if (!stored || !sameTags(stored, record) || Boolean(stored.deletedAt) !== Boolean(record.deletedAt))
+      throw new ConflictError("tags or visibility changed");
     Object.assign(stored, { analysis: structuredClone(analysis), tags: [...tags], updatedAt: now });
     delete stored.analysisLeaseUntil;
   }
@@ -130,7 +145,9 @@ export class InMemoryImageRepository implements ImageRepository {
 
   async updateDetails(record: ImageRecord, now: string, changes: DetailChanges): Promise<ImageRecord> {
     const stored = this.records.get(record.id);
-    if (!stored || stored.deletedAt) throw new ConflictError("gone");
+    if (!stored || stored.deletedAt || stored.userId !== record.userId) throw new ConflictError("gone");
+    // Tags are indexed: a change over tags that moved since the read would leave the index out of step.
+    if (changes.tags !== undefined && !sameTags(stored, record)) throw new ConflictError("tags changed");
     Object.assign(stored, changes, { updatedAt: now });
     return structuredClone(stored);
   }
@@ -138,12 +155,14 @@ export class InMemoryImageRepository implements ImageRepository {
   async softDelete(record: ImageRecord, now: string): Promise<void> {
     const stored = this.records.get(record.id);
     if (!stored || stored.deletedAt) throw new ConflictError("already deleted");
+    if (!sameTags(stored, record)) throw new ConflictError("tags changed");
     Object.assign(stored, { deletedAt: now, updatedAt: now });
   }
 
   async restore(record: ImageRecord, now: string): Promise<ImageRecord> {
     const stored = this.records.get(record.id);
-    if (!stored?.deletedAt) throw new ConflictError("not deleted");
+    const asRead = stored?.deletedAt === record.deletedAt && stored?.status === record.status;
+    if (!stored?.deletedAt || !asRead || !sameTags(stored, record)) throw new ConflictError("not as read");
     delete stored.deletedAt;
     stored.updatedAt = now;
     return structuredClone(stored);
@@ -157,6 +176,8 @@ export class InMemoryImageRepository implements ImageRepository {
   }
 
   async purge(record: ImageRecord): Promise<void> {
+    const stored = this.records.get(record.id);
+    if (!stored?.deletedAt || stored.deletedAt !== record.deletedAt) throw new ConflictError("restored");
     this.records.delete(record.id);
   }
 
@@ -229,4 +250,129 @@ export function fixedClock(iso = "2026-03-04T05:06:07.000Z"): Clock & { advance(
       now = new Date(now.getTime() + seconds * 1000);
     },
   };
+}
+
+/** What a fake image says about itself; the defaults are a 64×48 JPEG without EXIF. */
+export interface FakeImage {
+  format?: string;
+  width?: number;
+  height?: number;
+  hasAlpha?: boolean;
+  pages?: number;
+  camera?: string;
+  takenAt?: string;
+  /** The pixel bytes' value: two images that differ only here have the same size and other bytes. */
+  fill?: number;
+}
+
+const MAGIC = "PICSTACK-FAKE-IMAGE\n";
+const PIXEL_BYTES = 64;
+
+/**
+ * The bytes of a fake image: a magic line, a JSON header line and the pixel bytes. Cut anywhere after
+ * the magic line it no longer decodes (corrupt), and without the magic line it is no image at all.
+ */
+export function fakeImage(image: FakeImage = {}): Uint8Array {
+  const { fill = 0x2a, ...described } = image;
+  const header = { format: "jpeg", width: 64, height: 48, hasAlpha: false, pages: 1, ...described };
+  const head = new TextEncoder().encode(`${MAGIC}${JSON.stringify({ ...header, bytes: PIXEL_BYTES })}\n`);
+  const bytes = new Uint8Array(head.byteLength + PIXEL_BYTES).fill(fill);
+  bytes.set(head);
+  return bytes;
+}
+
+const isCount = (value: unknown) => Number.isInteger(value) && (value as number) > 0;
+
+function decodeFake(bytes: Uint8Array): ImageInfo {
+  const magic = new TextEncoder().encode(MAGIC);
+  if (!magic.every((byte, i) => bytes[i] === byte)) {
+    throw new ImageRejectedError("unsupported_format", "The file is not an image in a supported format");
+  }
+  const end = bytes.indexOf(0x0a, magic.byteLength);
+  let header: Record<string, unknown> = {};
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.byteLength, end)));
+  } catch {
+    // An unreadable header is a corrupt image, like a truncated one.
+  }
+  const { format, width, height, hasAlpha, pages, camera, takenAt } = header;
+  const complete = end >= 0 && bytes.byteLength - end - 1 === header.bytes;
+  if (!complete || typeof format !== "string" || !isCount(width) || !isCount(height) || !isCount(pages)) {
+    throw new ImageRejectedError("corrupt_image", "The image could not be decoded");
+  }
+  return {
+    format,
+    width: width as number,
+    height: height as number,
+    hasAlpha: hasAlpha === true,
+    pages: pages as number,
+    ...(typeof camera === "string" ? { camera } : {}),
+    ...(typeof takenAt === "string" ? { takenAt } : {}),
+  };
+}
+
+/** Fits `width`×`height` inside a `box`×`box` square, never upscaled. */
+function fit(width: number, height: number, box: number): { width: number; height: number } {
+  const scale = Math.min(1, box / width, box / height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/**
+ * The image processor port on fake images: any format the header names (the allow-list is the
+ * service's job), the pixel limit, and WebP thumbnails (fake images too) that carry no EXIF.
+ */
+export class FakeImageProcessor implements ImageProcessor {
+  constructor(private readonly options: { maxInputPixels: number } = { maxInputPixels: 100_000_000 }) {}
+
+  async inspect(bytes: Uint8Array): Promise<ImageInfo> {
+    const info = decodeFake(bytes);
+    if (info.width * info.height > this.options.maxInputPixels) {
+      throw new ImageRejectedError("too_many_pixels", `The image is ${info.width}×${info.height} pixels`);
+    }
+    return info;
+  }
+
+  async thumbnails(bytes: Uint8Array): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail }> {
+    const info = await this.inspect(bytes);
+    const render = (box: number): RenderedThumbnail => {
+      const size = fit(info.width, info.height, box);
+      return { data: fakeImage({ format: "webp", ...size, hasAlpha: info.hasAlpha }), ...size };
+    };
+    return { thumb: render(256), preview: render(1024) };
+  }
+}
+
+/** An analysis provider that answers at once with `output` and keeps what it was asked. */
+export class FakeAnalysisProvider implements AnalysisProvider {
+  readonly name = "fake";
+  readonly model = "fake-1";
+  readonly calls: Array<{ preview: Uint8Array; features: ImageFeatures; options?: AnalyzeOptions }> = [];
+
+  constructor(private readonly output: AnalysisOutput = { tags: [] }) {}
+
+  async analyze(preview: Uint8Array, features: ImageFeatures, options?: AnalyzeOptions) {
+    this.calls.push({ preview, features, ...(options ? { options } : {}) });
+    return structuredClone(this.output);
+  }
+}
+
+/**
+ * Creates an image through `createUpload` and stores `bytes` under its key, as the client's PUT would.
+ * `size` is the declared size (default: the bytes' length).
+ */
+export async function uploadedImage(
+  deps: { images: ImageRepository; objects: ObjectStore; clock: Clock },
+  bytes: Uint8Array,
+  options: { contentType?: string; size?: number; tags?: string[]; userId?: string } = {},
+): Promise<{ id: string; key: string; size: number }> {
+  const contentType = options.contentType ?? "image/jpeg";
+  const size = options.size ?? bytes.byteLength;
+  const { image } = await createUpload(
+    { ...deps, maxUploadBytes: Number.MAX_SAFE_INTEGER },
+    options.userId ?? "alice",
+    { filename: "upload", contentType, size, ...(options.tags ? { tags: options.tags } : {}) },
+  );
+  const key = (await deps.images.get(image.id))?.originalKey as string;
+  await deps.objects.put(key, bytes, contentType);
+  return { id: image.id, key, size };
 }

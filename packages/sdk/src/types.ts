@@ -1,6 +1,6 @@
 /**
  * The API's shapes, as in the contract (`GET /openapi.json`). Written out here so the SDK has no
- * runtime dependencies; a type test (test/types.test.ts) fails if they drift from the server's.
+ * runtime dependencies; test/types.test-d.ts fails `npm run typecheck` if they drift from the server's.
  */
 
 export const ALLOWED_CONTENT_TYPES = [

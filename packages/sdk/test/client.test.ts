@@ -5,6 +5,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  assertUploadAllowed,
+  DEFAULT_MAX_UPLOAD_BYTES as SERVER_DEFAULT_MAX,
+  ALLOWED_CONTENT_TYPES as SERVER_TYPES,
+} from "@picstack/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   checkFile,
@@ -360,6 +365,26 @@ describe("checkFile and contentTypeFor", () => {
     expect(contentTypeFor("IMG_1.HEIC")).toBe("image/heic");
     expect(contentTypeFor("scan.tif")).toBe("image/tiff");
     expect(contentTypeFor("README")).toBeUndefined();
+  });
+
+  it("lets through by default what a server with its default limit accepts, and nothing more", () => {
+    // Prepare
+    const serverAccepts = (type: string, size: number) => {
+      try {
+        assertUploadAllowed(type, size, SERVER_DEFAULT_MAX);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // Act / Assess
+    for (const type of [...SERVER_TYPES, "image/svg+xml", "text/plain"]) {
+      for (const size of [1, SERVER_DEFAULT_MAX, SERVER_DEFAULT_MAX + 1]) {
+        expect(checkFile({ name: "file", type, size }) === undefined, `${type}, ${size} bytes`).toBe(
+          serverAccepts(type, size),
+        );
+      }
+    }
   });
 
   it("explains unsupported, empty and oversized files", () => {

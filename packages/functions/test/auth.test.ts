@@ -1,7 +1,7 @@
 /**
- * A key service outage through the real middleware chain (GET /images/{id}): `503 auth_unavailable`
- * with `Retry-After` and CORS headers, not a 401 that would send the user to sign in again, nor a 500.
- * The key service is a local HTTP server; nothing else is reachable, and nothing else is reached.
+ * The auth middleware with the key service out, through the real chain (GET /images/{id}): `503
+ * auth_unavailable` with `Retry-After` and CORS headers, not a 401 that would send the user to sign in
+ * again, nor a 500. The key service is a local HTTP server; nothing else is reachable, or reached.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

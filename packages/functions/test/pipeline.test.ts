@@ -36,6 +36,8 @@ beforeAll(async () => {
   privateKey = pair.privateKey;
   const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
   Object.assign(process.env, {
+    // createImage: its permissions need nothing beyond the table, bucket and rate limits.
+    PICSTACK_FUNCTION: "createImage",
     PICSTACK_STAGE: "test",
     PICSTACK_TABLE: "t",
     PICSTACK_BUCKET: "b",
