@@ -75,6 +75,13 @@ module.exports = {
       to: { path: ["^packages/(?!sdk/)", "^infrastructure/", "node_modules/"] },
     },
     {
+      name: "core-tests-use-fakes",
+      comment: "Core's tests run on in-memory fakes of its ports, never on the adapters (sharp, DynamoDB, ...).",
+      severity: "error",
+      from: { path: "^packages/core/test" },
+      to: { path: ["^packages/adapters/", "node_modules/@picstack/adapters", "node_modules/sharp/"] },
+    },
+    {
       name: "declaration-is-plain-data",
       comment:
         "infrastructure/picstack.ts and local-mode.ts are read by the stacks, the functions and the local runner: " +
@@ -99,6 +106,6 @@ module.exports = {
       conditionNames: ["import", "require", "node", "default", "types"],
       extensions: [".ts", ".tsx", ".js", ".mjs", ".cjs", ".json"],
     },
-    exclude: { path: ["/test/", "/dist/"] },
+    exclude: { path: ["/dist/"] },
   },
 };
