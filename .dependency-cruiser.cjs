@@ -76,7 +76,8 @@ module.exports = {
     },
     {
       name: "core-tests-use-fakes",
-      comment: "Core's tests run on in-memory fakes of its ports, never on the adapters (sharp, DynamoDB, ...).",
+      comment:
+        "Core's tests run on in-memory fakes of its ports, never on the adapters (sharp, DynamoDB, ...).",
       severity: "error",
       from: { path: "^packages/core/test" },
       to: { path: ["^packages/adapters/", "node_modules/@picstack/adapters", "node_modules/sharp/"] },
