@@ -19,9 +19,10 @@ import {
   FakeAnalysisProvider,
   FakeImageProcessor,
   fakeImage,
-  fixedClock,
+  fakeWorkerDeps,
+  type fixedClock,
   InMemoryImageRepository,
-  InMemoryObjectStore,
+  type InMemoryObjectStore,
   uploadedImage,
 } from "./fakes.js";
 
@@ -33,17 +34,9 @@ let clock: ReturnType<typeof fixedClock>;
 let deps: ProcessUploadDeps;
 
 beforeEach(() => {
-  images = new InMemoryImageRepository();
-  objects = new InMemoryObjectStore();
-  clock = fixedClock();
-  deps = {
-    images,
-    objects,
-    clock,
-    processor: new FakeImageProcessor(),
-    leaseSeconds: 60,
-    provider: new FakeAnalysisProvider(),
-  };
+  const fakes = fakeWorkerDeps(new InMemoryImageRepository());
+  ({ images, objects, clock } = fakes);
+  deps = fakes;
 });
 
 /** A processed image, analysed by `provider` on the way. */

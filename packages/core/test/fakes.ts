@@ -376,3 +376,18 @@ export async function uploadedImage(
   await deps.objects.put(key, bytes, contentType);
   return { id: image.id, key, size };
 }
+
+/**
+ * The worker's ports on in-memory fakes around `images` (a subclass may add conditions of its own): what
+ * the service tests start each case from.
+ */
+export function fakeWorkerDeps<R extends InMemoryImageRepository>(images: R) {
+  return {
+    images,
+    objects: new InMemoryObjectStore(),
+    clock: fixedClock(),
+    processor: new FakeImageProcessor(),
+    leaseSeconds: 60,
+    provider: new FakeAnalysisProvider(),
+  };
+}

@@ -24,9 +24,10 @@ import {
   FakeAnalysisProvider,
   FakeImageProcessor,
   fakeImage,
-  fixedClock,
+  fakeWorkerDeps,
+  type fixedClock,
   InMemoryImageRepository,
-  InMemoryObjectStore,
+  type InMemoryObjectStore,
   uploadedImage,
 } from "./fakes.js";
 
@@ -68,18 +69,9 @@ let clock: ReturnType<typeof fixedClock>;
 let deps: ProcessUploadDeps & { retentionDays: number };
 
 beforeEach(() => {
-  images = new RacingRepository();
-  objects = new InMemoryObjectStore();
-  clock = fixedClock();
-  deps = {
-    images,
-    objects,
-    clock,
-    processor: new FakeImageProcessor(),
-    leaseSeconds: 60,
-    provider: new FakeAnalysisProvider(),
-    retentionDays: RETENTION_DAYS,
-  };
+  const fakes = fakeWorkerDeps(new RacingRepository());
+  ({ images, objects, clock } = fakes);
+  deps = { ...fakes, retentionDays: RETENTION_DAYS };
 });
 
 /** A processed image of alice's. */
