@@ -1,5 +1,6 @@
 /** Photo-like test images, made in the run (nothing committed): gradients, shapes and sensor-like noise. */
 import sharp from "sharp";
+import { phoneHeic } from "../test/heic-files.js";
 
 function photoPixels(width: number, height: number, seed: number): Buffer {
   const pixels = Buffer.alloc(width * height * 3);
@@ -33,4 +34,18 @@ export async function photoPng(width: number, height: number, seed = 2): Promise
   return sharp(photoPixels(width, height, seed), { raw: { width, height, channels: 3 } })
     .png({ compressionLevel: 6 })
     .toBuffer();
+}
+
+/**
+ * The photo as an iPhone stores a portrait shot: landscape HEVC tiles of 512 px in a grid, turned by
+ * `irot` (with EXIF repeating it). heif-enc (Debian's libheif-examples) encodes it.
+ */
+export async function photoHeic(width: number, height: number, seed = 3, quality = 50): Promise<Buffer> {
+  return phoneHeic(width, height, {
+    tile: 512,
+    transforms: [{ irot: 3 }],
+    exifOrientation: 6,
+    quality,
+    picture: sharp(photoPixels(width, height, seed), { raw: { width, height, channels: 3 } }),
+  });
 }

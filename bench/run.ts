@@ -239,6 +239,15 @@ function report(r: Results): string {
         `| ${e.effort}${e.effort === s.webpEffort ? " (production)" : ""} | ${e.msEach} | ${kib(e.previewBytes)} | ${kib(e.thumbBytes)} |`,
       );
     }
+    const h = t.heic;
+    if (h) {
+      lines.push(
+        "",
+        "| HEIC (libheif in WebAssembly) | first file | inspect | decode | thumbnails | peak RSS |",
+        "| --- | --- | --- | --- | --- | --- |",
+        `| ${h.input}, ${kib(h.bytes)} | ${h.firstInspectMs} ms | ${h.inspectMs} ms | ${h.decodeMs} ms | ${h.thumbnailsMs} ms | ${h.peakRssMiB} MiB |`,
+      );
+    }
     lines.push("");
   }
   const e = r.e2e;

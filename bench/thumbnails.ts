@@ -3,9 +3,16 @@
  * sharp pipeline making the same two WebP outputs from one decode vs the naive way (full decode to raw
  * pixels, then two independent resizes). Same inputs, one process, one image at a time.
  */
-import { DEFAULT_SHARP_OPTIONS, SharpImageProcessor } from "@picstack/adapters/sharp";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { DEFAULT_SHARP_OPTIONS, HeifDecoder, SharpImageProcessor } from "@picstack/adapters/sharp";
+import { worker } from "@picstack/infrastructure";
+import { repoRoot } from "@picstack/local";
 import sharp from "sharp";
-import { photoJpeg, photoPng } from "./inputs.js";
+import { photoHeic, photoJpeg, photoPng } from "./inputs.js";
 import { round } from "./stats.js";
 
 const { previewSize, thumbSize, webpQuality, webpEffort } = DEFAULT_SHARP_OPTIONS;
@@ -115,9 +122,78 @@ export interface ThumbnailResult {
   analysisRendition: { width: number; height: number; bytes: number; ms: number };
   /** WebP effort against time and size, 12 MP JPEG, production pipeline. */
   effort: { effort: number; msEach: number; previewBytes: number; thumbBytes: number }[];
+  /** A 12 MP HEIC as iPhones write it, decoded by libheif in WebAssembly. */
+  heic: HeicResult;
+}
+
+export interface HeicResult {
+  input: string;
+  width: number;
+  height: number;
+  bytes: number;
+  /** The first HEIC of a process: loading libheif's module, compiling and instantiating it, the header. */
+  firstInspectMs: number;
+  inspectMs: number;
+  /** libheif alone: tiles to RGB pixels. */
+  decodeMs: number;
+  /** The whole image step: decode, resize, both WebP thumbnails. */
+  thumbnailsMs: number;
+  /** Peak RSS of a fresh Node process running the worker's steps on it once (test/memory/probe.ts). */
+  peakRssMiB: number;
 }
 
 export const JPEG_12MP = "12 MP JPEG (4000×3000, q90)";
+const HEIC_12MP = "12 MP HEIC (3024×4032 as an iPhone stores it: 48 tiles of 512 px, irot)";
+
+const run = promisify(execFile);
+
+/** Decode time and peak memory of a 12 MP HEIC, the phone's default format. */
+export async function heic(quick: boolean, log: (m: string) => void): Promise<HeicResult> {
+  log("12 MP HEIC: encoding it with heif-enc");
+  const width = 3024;
+  const height = 4032;
+  const data = await photoHeic(width, height);
+  const processor = new SharpImageProcessor(DEFAULT_SHARP_OPTIONS);
+  const decoder = new HeifDecoder({ maxPixels: worker.maxInputPixels });
+  log("12 MP HEIC: first file, inspect, decode, thumbnails");
+  const started = performance.now();
+  await processor.inspect(data);
+  const firstInspectMs = performance.now() - started;
+  const inspectMs = await timeEach(() => processor.inspect(data), quick ? 5 : 20);
+  const decodeMs = await timeEach(() => decoder.decode(data), quick ? 2 : 8);
+  const thumbnailsMs = await timeEach(() => processor.thumbnails(data), quick ? 2 : 8);
+  const dir = await mkdtemp(join(tmpdir(), "picstack-bench-heic-"));
+  try {
+    const path = join(dir, "photo.heic");
+    await writeFile(path, data);
+    const { stdout } = await run(
+      join(repoRoot, "node_modules/.bin/node"),
+      ["--import", "tsx", join(repoRoot, "test/memory/probe.ts"), "serial", path],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          PROBE_SHARP: JSON.stringify({ cache: worker.sharpCache, concurrency: worker.sharpConcurrency }),
+        },
+      },
+    );
+    const probe = JSON.parse(stdout.trim()) as { maxRssMiB: number; errors: string[] };
+    if (probe.errors.length) throw new Error(`the HEIC probe failed: ${probe.errors.join("; ")}`);
+    return {
+      input: HEIC_12MP,
+      width,
+      height,
+      bytes: data.length,
+      firstInspectMs: round(firstInspectMs, 1),
+      inspectMs: round(inspectMs, 2),
+      decodeMs: round(decodeMs, 1),
+      thumbnailsMs: round(thumbnailsMs, 1),
+      peakRssMiB: probe.maxRssMiB,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 const PNG_6MP = "6 MP PNG (3000×2000)";
 
 async function timeEach(run: () => Promise<unknown>, times: number): Promise<number> {
@@ -128,6 +204,8 @@ async function timeEach(run: () => Promise<unknown>, times: number): Promise<num
 }
 
 export async function thumbnails(quick: boolean, log: (m: string) => void): Promise<ThumbnailResult> {
+  // First, so the first HEIC's cost (loading libheif) is measured in a process that has not loaded it.
+  const heicResult = await heic(quick, log);
   log("generating inputs");
   const inputs: Record<string, { data: Buffer; width: number; height: number }> = {
     [JPEG_12MP]: { data: await photoJpeg(4000, 3000), width: 4000, height: 3000 },
@@ -211,5 +289,6 @@ export async function thumbnails(quick: boolean, log: (m: string) => void): Prom
       ms: round(renditionMs, 1),
     },
     effort,
+    heic: heicResult,
   };
 }

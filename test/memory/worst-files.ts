@@ -2,12 +2,15 @@
  * The worst legal files for the worker's memory: as many pixels as the pixel limit allows, within the
  * upload size limit, in the encodings libvips cannot shrink on load or stream (progressive JPEG keeps
  * every DCT coefficient of the image, interlaced PNG decodes whole), and WebP, TIFF and GIF for
- * comparison. Made once with sharp and cached under `.picstack/worst-files-<side>/`.
+ * comparison; and the worst HEIC: a phone-style grid of 512 px HEVC tiles with an alpha grid, turned
+ * by `irot` (libheif decodes it in WebAssembly, tile by tile, into 4 bytes a pixel). Made once (with
+ * sharp, and heif-enc for the HEIC: a few minutes) and cached under `.picstack/worst-files-<side>/`.
  */
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_MAX_UPLOAD_BYTES } from "@picstack/core";
 import sharp, { type Sharp } from "sharp";
+import { phoneHeic } from "../heic-files.js";
 
 export interface WorstFile {
   name: string;
@@ -36,7 +39,9 @@ const FORMATS: ReadonlyArray<{
   name: string;
   contentType: string;
   ext: string;
-  encode: (s: Sharp) => Sharp;
+  encode?: (s: Sharp) => Sharp;
+  /** For formats sharp cannot write: the file from the raw picture. */
+  make?: (raw: Buffer, side: number) => Promise<Buffer>;
 }> = [
   {
     name: "progressive JPEG",
@@ -63,6 +68,23 @@ const FORMATS: ReadonlyArray<{
     ext: "gif",
     encode: (s) => s.gif({ effort: 1, dither: 0, colours: 16 }),
   },
+  {
+    name: "HEIC (grid, alpha)",
+    contentType: "image/heic",
+    ext: "heic",
+    make: (raw, side) =>
+      phoneHeic(side, side, {
+        tile: 512,
+        transforms: [{ irot: 3 }],
+        exifOrientation: 6,
+        quality: 40,
+        // Translucent everywhere: the alpha grid is decoded with every tile.
+        picture: sharp(raw, { raw: { width: side, height: side, channels: 3 } }).joinChannel(
+          Buffer.alloc(side * side, 220),
+          { raw: { width: side, height: side, channels: 1 } },
+        ),
+      }),
+  },
 ];
 
 export async function worstFiles(
@@ -81,9 +103,11 @@ export async function worstFiles(
     );
     if (!exists) {
       const flat = await picture(side).raw().toBuffer();
-      const data = await format
-        .encode(sharp(flat, { raw: { width: side, height: side, channels: 3 } }))
-        .toBuffer();
+      const data = format.make
+        ? await format.make(flat, side)
+        : await (format.encode ?? ((s: Sharp) => s))(
+            sharp(flat, { raw: { width: side, height: side, channels: 3 } }),
+          ).toBuffer();
       await writeFile(path, data);
     }
     const bytes = (await stat(path)).size;

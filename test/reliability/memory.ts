@@ -1,6 +1,7 @@
 /**
  * Worker memory: the worst legal batch (five 100 MP files of the kinds that decode whole, each within
- * the upload limit) uploaded at once, for each kind. Every image must reach a final state, and the
+ * the upload limit, and the worst HEIC: a 100 MP grid with alpha, 4 bytes a pixel once decoded)
+ * uploaded at once, for each kind. Every image must reach a final state, and the
  * worker's peak RSS, which it logs at the end of each invocation, must stay under the declared share
  * of processUpload's memory.
  */
@@ -15,7 +16,7 @@ import { assert, type Report, sleep } from "./harness.js";
 import { upload, waitAllReady } from "./pipeline.js";
 
 const CATEGORY = "Worker memory";
-const BATCHES = ["GIF", "progressive JPEG", "interlaced PNG"];
+const BATCHES = ["GIF", "progressive JPEG", "interlaced PNG", "HEIC (grid, alpha)"];
 
 /** The `worker memory` lines processUpload logged after `offset` in the emulator's log. */
 async function memoryLines(

@@ -1,7 +1,13 @@
 /**
  * ImageProcessor on sharp (libvips). Thumbnails come from one decode: the image is resized once to the
  * preview size and the thumb is made from those pixels, which keeps shrink-on-load for JPEG.
+ *
+ * HEVC-coded HEIF (iPhone photos) is decoded by libheif in WebAssembly (heif-decoder.ts), since prebuilt
+ * libvips has no HEVC decoder; its pixels then take the same path. In a HEIF the transforms (`irot`,
+ * `imir`) orient the image and EXIF orientation, which iPhones write to repeat them, is ignored; only a
+ * file without transforms is oriented by its EXIF (as tools that convert a turned JPEG leave it).
  */
+import { crc32, deflateSync } from "node:zlib";
 import {
   type ImageInfo,
   type ImageProcessor,
@@ -9,7 +15,8 @@ import {
   type RenderedThumbnail,
 } from "@picstack/core";
 import exifReader from "exif-reader";
-import sharp, { type Metadata, type Sharp } from "sharp";
+import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
+import { HeifDecoder, isHevcHeif } from "./heif-decoder.js";
 
 export interface SharpProcessorOptions {
   /** Decompression-bomb guard: images with more pixels are refused. */
@@ -50,6 +57,13 @@ function rejection(error: unknown): ImageRejectedError {
   if (/unsupported image format/i.test(message)) {
     return new ImageRejectedError("unsupported_format", "The file is not an image in a supported format");
   }
+  if (CODEC_NOT_BUILT_IN.test(message)) {
+    // A HEIF whose codec libvips lacks (and that is not HEVC, which heif-decoder.ts decodes).
+    return new ImageRejectedError(
+      "unsupported_format",
+      "The HEIF image is coded in a format that cannot be decoded",
+    );
+  }
   return new ImageRejectedError("corrupt_image", "The image could not be decoded");
 }
 
@@ -71,8 +85,58 @@ export function exifSummary(exif: Buffer | undefined): { camera?: string; takenA
   }
 }
 
+/** EXIF orientation 1–8, or 1 when there is none or it cannot be read. */
+export function exifOrientation(exif: Buffer | undefined): number {
+  if (!exif || exif.byteLength > 256 * 1024) return 1;
+  try {
+    const value = exifReader(exif).Image?.Orientation;
+    return typeof value === "number" && value >= 1 && value <= 8 ? value : 1;
+  } catch {
+    return 1;
+  }
+}
+
+/** An orientation as sharp applies it here: turn clockwise, then mirror left to right. */
+interface Orientation {
+  rotate: 0 | 90 | 180 | 270;
+  flop: boolean;
+}
+
+const EXIF_ORIENTATIONS: Record<number, Orientation> = {
+  1: { rotate: 0, flop: false },
+  2: { rotate: 0, flop: true },
+  3: { rotate: 180, flop: false },
+  4: { rotate: 180, flop: true },
+  5: { rotate: 90, flop: true },
+  6: { rotate: 90, flop: false },
+  7: { rotate: 270, flop: true },
+  8: { rotate: 270, flop: false },
+};
+
+/** libvips' error for a HEIF whose codec it lacks (HEVC without a brand that says so, JPEG, ...). */
+const CODEC_NOT_BUILT_IN = /compression format has not been built in/i;
+
+/** A PNG of raw pixels with an ICC profile attached (not applied), for sharp to convert to sRGB. */
+async function withProfile(data: Buffer, info: OutputInfo, icc: Buffer): Promise<Buffer> {
+  const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+  const body = Buffer.concat([Buffer.from("picstack\0\0", "latin1"), deflateSync(icc)]);
+  const chunk = Buffer.alloc(body.length + 12);
+  chunk.writeUInt32BE(body.length, 0);
+  chunk.write("iCCP", 4, "latin1");
+  body.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + body.length)), 8 + body.length);
+  // iCCP goes before the image data: right after the signature (8 bytes) and IHDR (25 bytes).
+  return Buffer.concat([png.subarray(0, 33), chunk, png.subarray(33)]);
+}
+
 export class SharpImageProcessor implements ImageProcessor {
-  constructor(private readonly options: SharpProcessorOptions = DEFAULT_SHARP_OPTIONS) {}
+  private readonly heif: HeifDecoder;
+
+  constructor(private readonly options: SharpProcessorOptions = DEFAULT_SHARP_OPTIONS) {
+    this.heif = new HeifDecoder({ maxPixels: options.maxInputPixels });
+  }
 
   private open(bytes: Uint8Array) {
     // failOn "error": truncated or corrupt data is an error, not a grey half-image.
@@ -80,6 +144,7 @@ export class SharpImageProcessor implements ImageProcessor {
   }
 
   async inspect(bytes: Uint8Array): Promise<ImageInfo> {
+    if (isHevcHeif(bytes)) return this.inspectHeif(bytes);
     let meta: Metadata;
     try {
       meta = await this.open(bytes).metadata();
@@ -99,8 +164,27 @@ export class SharpImageProcessor implements ImageProcessor {
       width: swapped ? meta.height : meta.width,
       height: swapped ? meta.width : meta.height,
       hasAlpha: meta.hasAlpha ?? false,
-      pages: meta.pages ?? 1,
+      // A HEIF's images are a collection (the primary is the photo), not the frames of an animation.
+      pages: meta.format === "heif" ? 1 : (meta.pages ?? 1),
       ...exifSummary(meta.exif),
+    };
+  }
+
+  /**
+   * A HEVC HEIF's header, read by libheif with the decoder's own limits: libvips' reader refuses files
+   * with more than 256 items, which a phone's 100 MP grid (tiles, alpha tiles, metadata) can have.
+   */
+  private async inspectHeif(bytes: Uint8Array): Promise<ImageInfo> {
+    const header = await this.heif.header(bytes);
+    const orientation = header.oriented ? 1 : exifOrientation(header.exif);
+    const swapped = orientation >= 5;
+    return {
+      format: "heif",
+      width: swapped ? header.height : header.width,
+      height: swapped ? header.width : header.height,
+      hasAlpha: header.hasAlpha,
+      pages: 1,
+      ...exifSummary(header.exif),
     };
   }
 
@@ -116,16 +200,70 @@ export class SharpImageProcessor implements ImageProcessor {
       .toBuffer();
   }
 
-  async thumbnails(bytes: Uint8Array): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail }> {
-    const { previewSize, thumbSize, webpQuality, webpEffort } = this.options;
+  /** The preview's pixels: one decode, oriented, in sRGB, resized to the preview box. */
+  private async previewPixels(bytes: Uint8Array): Promise<{ data: Buffer; info: OutputInfo }> {
+    if (isHevcHeif(bytes)) return this.heifPreviewPixels(bytes);
     try {
-      // One decode: auto-orient, convert to sRGB, resize to the preview box, keep raw pixels.
-      const { data, info } = await this.open(bytes)
+      return await this.open(bytes)
         .rotate()
-        .resize(previewSize, previewSize, { fit: "inside", withoutEnlargement: true })
+        .resize(...this.previewBox())
         .toColourspace("srgb")
         .raw()
         .toBuffer({ resolveWithObject: true });
+    } catch (error) {
+      // A HEIF whose brands do not say HEVC but whose image is: libheif may still decode it.
+      if (error instanceof Error && CODEC_NOT_BUILT_IN.test(error.message))
+        return this.heifPreviewPixels(bytes);
+      throw error;
+    }
+  }
+
+  private previewBox() {
+    const { previewSize } = this.options;
+    return [previewSize, previewSize, { fit: "inside", withoutEnlargement: true }] as const;
+  }
+
+  /** HEVC HEIF: libheif's pixels through the same resize, oriented once, the ICC profile applied. */
+  private async heifPreviewPixels(bytes: Uint8Array): Promise<{ data: Buffer; info: OutputInfo }> {
+    const heif = await this.heif.decode(bytes);
+    const { exif, icc } = heif.header;
+    const orientation: Orientation = heif.oriented
+      ? heif
+      : (EXIF_ORIENTATIONS[exifOrientation(exif)] ?? { rotate: 0, flop: false });
+    const raw = { width: heif.width, height: heif.height, channels: heif.channels };
+    // Resize first, turn after: the box is square, so the size is the same either way, and turning the
+    // small image spares libvips a second full-size copy (a 100 MP grid is 400 MB as RGBA).
+    let small: { data: Buffer; info: OutputInfo };
+    try {
+      small = await sharp(heif.data, { raw, limitInputPixels: this.options.maxInputPixels })
+        .resize(...this.previewBox())
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    } finally {
+      // Now, not at the next garbage collection: the next image of a batch must not meet these pixels
+      // (400 MB for a 100 MP grid with alpha).
+      heif.release();
+    }
+    const rawOf = (s: { info: OutputInfo }) => ({
+      raw: { width: s.info.width, height: s.info.height, channels: s.info.channels },
+    });
+    if (orientation.rotate) {
+      small = await sharp(small.data, rawOf(small))
+        .rotate(orientation.rotate)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    }
+    // With the file's ICC profile attached, sharp converts to sRGB (iPhones shoot in Display P3).
+    let last = icc ? sharp(await withProfile(small.data, small.info, icc)) : sharp(small.data, rawOf(small));
+    // The mirror after the turn, as a step of its own (sharp's own order of the two is not the file's).
+    if (orientation.flop) last = last.flop();
+    return last.toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+  }
+
+  async thumbnails(bytes: Uint8Array): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail }> {
+    const { thumbSize, webpQuality, webpEffort } = this.options;
+    try {
+      const { data, info } = await this.previewPixels(bytes);
       const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
       const encode = (pipeline: Sharp) =>
         pipeline.webp({ quality: webpQuality, effort: webpEffort }).toBuffer({ resolveWithObject: true });
@@ -139,6 +277,7 @@ export class SharpImageProcessor implements ImageProcessor {
         thumb: { data: thumb.data, width: thumb.info.width, height: thumb.info.height },
       };
     } catch (error) {
+      if (error instanceof ImageRejectedError) throw error;
       throw rejection(error);
     }
   }

@@ -1,10 +1,25 @@
 /**
- * SharpImageProcessor on the inputs cameras and tools produce, all generated here with sharp: thumbnail
- * sizes, orientation, stripped metadata, colour spaces, frames, EXIF, and how hostile bytes are rejected.
+ * SharpImageProcessor on the inputs cameras and tools produce, all generated here with sharp (HEIC with
+ * heif-enc, test/heic-files.ts): thumbnail sizes, orientation, stripped metadata, colour spaces, frames,
+ * EXIF, and how hostile bytes are rejected.
  */
 import { ImageRejectedError } from "@picstack/core";
 import sharp, { type Color } from "sharp";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  addTransforms,
+  type HeicFixture,
+  heicFixtures,
+  heifEnc,
+  isUpright,
+  jpegInHeif,
+  makeGrid,
+  PHOTO,
+  photo,
+  photoCorners,
+  rewrite,
+  storedForExif,
+} from "../../../test/heic-files.js";
 import { DEFAULT_SHARP_OPTIONS, exifSummary, SharpImageProcessor } from "../src/sharp-image.processor.js";
 
 const processor = new SharpImageProcessor();
@@ -309,5 +324,209 @@ describe("hostile bytes", () => {
     const error = await rejection(processor.inspect(noise(64)));
     // Assess
     expect(error.message).not.toMatch(/vips|buffer/i);
+  });
+});
+
+describe("HEIC from phones (HEVC, decoded by libheif in WebAssembly)", () => {
+  let fixtures: HeicFixture[];
+  beforeAll(async () => {
+    fixtures = await heicFixtures();
+  }, 120_000);
+  const fixture = (name: string) => {
+    const found = fixtures.find((f) => f.name === name);
+    if (!found) throw new Error(`no fixture ${name}`);
+    return found;
+  };
+
+  async function expectUpright(image: Uint8Array) {
+    const corners = await photoCorners(image);
+    expect(isUpright(corners), JSON.stringify(corners)).toBe(true);
+  }
+
+  const names = [
+    "landscape.heic",
+    "portrait.heic",
+    "portrait-irot-exif6.heic",
+    "portrait-irot-imir.heic",
+    "portrait-exif6-only.heic",
+    "grid-irot.heic",
+    "ten-bit.heic",
+    "alpha.heic",
+    "primary-second.heic",
+    "depth-and-gain-map.heic",
+  ];
+
+  it.each(names)("%s: inspect() reports the size as shown", async (name) => {
+    // Prepare
+    const f = fixture(name);
+    // Act
+    const info = await processor.inspect(f.data);
+    // Assess
+    expect(info).toMatchObject({ format: "heif", width: f.width, height: f.height, pages: 1 });
+    expect(info.hasAlpha).toBe(f.alpha === true);
+    expect(info.camera).toBe(f.camera);
+  });
+
+  it.each(names)("%s: WebP thumbnails, upright, without metadata", async (name) => {
+    // Prepare
+    const f = fixture(name);
+    const thumbSide = (side: number) => Math.round((side * 256) / Math.max(f.width, f.height));
+    // Act
+    const out = await processor.thumbnails(f.data);
+    // Assess
+    expect([out.preview.width, out.preview.height]).toEqual([f.width, f.height]);
+    expect([out.thumb.width, out.thumb.height]).toEqual([thumbSide(f.width), thumbSide(f.height)]);
+    for (const rendered of [out.thumb, out.preview]) {
+      const meta = await sharp(rendered.data).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(["webp", rendered.width, rendered.height]);
+      expect([meta.exif, meta.icc, meta.xmp, meta.orientation]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      expect(meta.hasAlpha).toBe(f.alpha === true);
+      await expectUpright(rendered.data);
+    }
+  });
+
+  it("keeps the transparency of a HEIC with alpha", async () => {
+    // Act
+    const out = await processor.thumbnails(fixture("alpha.heic").data);
+    // Assess: the photo's bottom half is see-through.
+    const { channels } = await sharp(out.preview.data).stats();
+    expect(channels[3]?.min).toBeLessThan(120);
+    expect(channels[3]?.max).toBeGreaterThan(240);
+  });
+
+  it.each([2, 3, 4, 5, 7, 8])(
+    "orients a HEIC without transforms by its EXIF orientation %i",
+    async (orientation) => {
+      // Prepare: stored turned and mirrored as orientation says; no irot or imir in the file.
+      const upright = await photo(160, 96).png().toBuffer();
+      const input = await heifEnc([await storedForExif(upright, orientation)], { exif: { orientation } });
+      // Act
+      const info = await processor.inspect(input);
+      const out = await processor.thumbnails(input);
+      // Assess
+      expect([info.width, info.height]).toEqual([160, 96]);
+      expect([out.preview.width, out.preview.height]).toEqual([160, 96]);
+      await expectUpright(out.preview.data);
+    },
+  );
+
+  it("orients a HEIC whose only transform is a crop by its EXIF orientation", async () => {
+    // Prepare: a clean aperture (the whole picture) and EXIF 6, no irot or imir.
+    const upright = await photo(160, 96).png().toBuffer();
+    const clap = { left: 0, top: 0, width: 96, height: 160, imageWidth: 96, imageHeight: 160 };
+    const input = rewrite(
+      await heifEnc([await storedForExif(upright, 6)], { exif: { orientation: 6 } }),
+      (m) => addTransforms(m, m.primary, [{ clap }]),
+    );
+    // Act
+    const info = await processor.inspect(input);
+    const out = await processor.thumbnails(input);
+    // Assess
+    expect([info.width, info.height]).toEqual([160, 96]);
+    await expectUpright(out.preview.data);
+  });
+
+  it("reads the camera and capture time from the HEIC's EXIF", async () => {
+    // Act
+    const info = await processor.inspect(fixture("grid-irot.heic").data);
+    // Assess
+    expect(info.camera).toBe("Apple iPhone 15 Pro");
+    expect(info.takenAt).toBe("2025-06-07T08:09:10.000Z");
+  });
+
+  it("converts a Display P3 HEIC (as iPhones write) to sRGB", async () => {
+    // Prepare: the same photo in P3, with its profile; and the P3 numbers without a profile.
+    const p3 = await photo(320, 240).withIccProfile("p3").png().toBuffer();
+    const input = await heifEnc([p3]);
+    const p3Numbers = await sharp(p3, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
+    const untagged = await heifEnc([await sharp(p3Numbers.data, { raw: p3Numbers.info }).png().toBuffer()]);
+    expect((await sharp(input).metadata()).icc).toBeDefined();
+    // Act
+    const converted = (await photoCorners((await processor.thumbnails(input)).preview.data)).marker;
+    const asIs = (await photoCorners((await processor.thumbnails(untagged)).preview.data)).marker;
+    // Assess: the marker's red comes back as in sRGB; read as sRGB, the P3 numbers are duller.
+    expect(Math.abs(converted.r - PHOTO.marker.r)).toBeLessThan(12);
+    expect(PHOTO.marker.r - asIs.r).toBeGreaterThan(12);
+  });
+
+  it("refuses a HEIC over the pixel limit as too_many_pixels, in inspect() and thumbnails()", async () => {
+    // Prepare
+    const limited = new SharpImageProcessor({ ...DEFAULT_SHARP_OPTIONS, maxInputPixels: 640 * 480 - 1 });
+    const input = fixture("landscape.heic").data;
+    // Act
+    const inspected = await rejection(limited.inspect(input));
+    const rendered = await rejection(limited.thumbnails(input));
+    // Assess
+    expect(inspected.code).toBe("too_many_pixels");
+    expect(rendered.code).toBe("too_many_pixels");
+  });
+
+  it("refuses a truncated HEIC as corrupt_image", async () => {
+    // Prepare
+    const whole = fixture("grid-irot.heic").data;
+    // Act
+    const error = await rejection(processor.thumbnails(whole.subarray(0, Math.floor(whole.length / 2))));
+    // Assess
+    expect(error.code).toBe("corrupt_image");
+    expect(error.message).toBe("The image could not be decoded");
+  });
+
+  it("refuses a HEIF whose codec it cannot decode as unsupported_format", async () => {
+    // Act
+    const error = await rejection(processor.thumbnails(await jpegInHeif()));
+    // Assess
+    expect(error.code).toBe("unsupported_format");
+  });
+
+  it("reads a grid with more than 256 items (libvips' own limit), as a phone's 100 MP photo has", async () => {
+    // Prepare: 17×16 tiles of 64 px, 273 items.
+    const upright = await photo(1088, 1024).png().toBuffer();
+    const tiles = await Promise.all(
+      Array.from({ length: 16 * 17 }, (_, i) =>
+        sharp(upright)
+          .extract({ left: (i % 17) * 64, top: Math.floor(i / 17) * 64, width: 64, height: 64 })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const input = rewrite(await heifEnc(tiles), (m) => makeGrid(m, 17, 16, 1088, 1024));
+    await expect(sharp(input).metadata()).rejects.toThrow(/security limit/i);
+    // Act
+    const info = await processor.inspect(input);
+    const out = await processor.thumbnails(input);
+    // Assess
+    expect([info.width, info.height]).toEqual([1088, 1024]);
+    expect([out.preview.width, out.preview.height]).toEqual([1024, 964]);
+    await expectUpright(out.preview.data);
+  }, 60_000);
+
+  it("decodes a HEVC HEIF whose brands do not say HEVC, once libvips finds it has no decoder", async () => {
+    // Prepare: brands mif1/miaf only (no `heic`).
+    const input = Buffer.from(fixture("landscape.heic").data);
+    const ftypEnd = input.readUInt32BE(0);
+    for (let at = 8; at + 4 <= ftypEnd; at += 4) {
+      if (input.toString("latin1", at, at + 4) === "heic") input.write("mif1", at, "latin1");
+    }
+    // Act
+    const out = await processor.thumbnails(input);
+    // Assess
+    expect([out.preview.width, out.preview.height]).toEqual([640, 480]);
+    await expectUpright(out.preview.data);
+  });
+
+  it("still decodes AVIF (AV1 in HEIF) with libvips", async () => {
+    // Prepare
+    const input = await photo(200, 100).avif({ effort: 0 }).toBuffer();
+    // Act
+    const info = await processor.inspect(input);
+    const out = await processor.thumbnails(input);
+    // Assess
+    expect(info).toMatchObject({ format: "heif", width: 200, height: 100 });
+    await expectUpright(out.preview.data);
   });
 });

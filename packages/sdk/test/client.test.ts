@@ -387,6 +387,13 @@ describe("checkFile and contentTypeFor", () => {
     }
   });
 
+  it("takes HEIC and HEIF files a browser gives no type, by their extension", () => {
+    // Act / Assess: desktop browsers report "" for .heic; the API gets image/heic from the name.
+    expect(checkFile({ name: "IMG_0042.HEIC", type: "", size: 2_000_000 })).toBeUndefined();
+    expect(checkFile({ name: "scan.heif", type: "", size: 10 })).toBeUndefined();
+    expect(contentTypeFor("scan.heif")).toBe("image/heif");
+  });
+
   it("explains unsupported, empty and oversized files", () => {
     expect(checkFile({ name: "a.jpg", type: "image/jpeg", size: 10 })).toBeUndefined();
     expect(checkFile({ name: "page.svg", type: "image/svg+xml", size: 10 })?.message).toContain(

@@ -26,10 +26,11 @@ export function DropZone(props: { maxUploadBytes: number; onFiles: (files: File[
       <p>Drop photos here, or</p>
       <label className="button primary file-label">
         Choose images
+        {/* Desktop browsers that have no type for .heic/.heif would hide iPhone photos from image/*. */}
         <input
           type="file"
           multiple
-          accept="image/*"
+          accept="image/*,.heic,.heif"
           className="visually-hidden"
           onChange={(e) => {
             onFiles([...(e.target.files ?? [])]);
