@@ -1,6 +1,8 @@
 /** The built CLI binary (packages/cli/dist/picstack.mjs) against the local stack, as a CI suite runs it. */
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -17,10 +19,10 @@ interface Ran {
   stderr: string;
 }
 
-async function picstack(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+async function picstack(args: string[], env: Record<string, string> = {}, cwd = tmpdir()): Promise<Ran> {
   try {
     const { stdout, stderr } = await run(process.execPath, [binary, ...args], {
-      cwd: tmpdir(),
+      cwd,
       env: { ...process.env, PICSTACK_OUTPUTS: join(inject("home"), "outputs.json"), CI: "1", ...env },
       timeout: 110_000,
     });
@@ -42,6 +44,10 @@ beforeAll(async () => {
   await writeFile(join(dir, "notes.txt"), "not an image");
   // Named .png, but not a PNG: the server finds out after the upload.
   await writeFile(join(dir, "broken.png"), Buffer.from("this is not a png at all"));
+  // A folder with no images at its top level, and one image in a subfolder.
+  await mkdir(join(dir, "documents", "scans"), { recursive: true });
+  await writeFile(join(dir, "documents", "report.txt"), "not an image");
+  await writeFile(join(dir, "documents", "scans", "page.jpg"), await photoJpeg(400, 300));
 });
 
 describe("picstack CLI", () => {
@@ -126,7 +132,89 @@ describe("picstack CLI", () => {
       status: "failed",
       error: { code: "unsupported_format" },
     });
-    expect(byName["*.gif"]).toMatchObject({ ok: false, error: { code: "no_such_file" } });
+    expect(byName["*.gif"]).toMatchObject({ ok: false, error: { code: "no_match" } });
+  });
+
+  it("uploads the sample photos as the README's quick start does, and tags them by their colours", async () => {
+    // The README's command, from the repository's root.
+    const ran = await picstack(["upload", "samples", "--user", `${user}-samples`, "--json"], {}, repoRoot);
+    expect(ran.code, ran.stderr).toBe(0);
+    const results = JSON.parse(ran.stdout) as { file: string; ok: boolean; image: { tags: string[] } }[];
+    expect(results.map((r) => r.file)).toEqual([
+      "samples/astronaut.jpg",
+      "samples/chelsea.jpg",
+      "samples/coffee.jpg",
+      "samples/hubble-deep-field.jpg",
+      "samples/retina.jpg",
+      "samples/rocket.jpg",
+    ]);
+    const tags = Object.fromEntries(results.map((r) => [r.file.slice("samples/".length), r.image.tags]));
+    expect(tags["chelsea.jpg"]).toContain("brown");
+    expect(tags["coffee.jpg"]).toEqual(expect.arrayContaining(["brown", "red"]));
+    expect(tags["rocket.jpg"]).toContain("blue");
+    for (const r of results) expect(r.image.tags).not.toContain("white");
+
+    const listed = await picstack(["ls", "--user", `${user}-samples`, "--tag", "landscape"], {}, repoRoot);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain("chelsea.jpg");
+    expect(listed.stdout).not.toContain("astronaut.jpg"); // square
+  });
+
+  it("says which it is: a missing file, a folder with no images, or a glob that matches nothing", async () => {
+    const ran = await picstack([
+      "upload",
+      join(dir, "x.jpg"),
+      join(dir, "documents"),
+      join(dir, "*.bmp"),
+      "--user",
+      `${user}-missing`,
+    ]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr.split("\n").slice(0, 3)).toEqual([
+      `no such file: ${join(dir, "x.jpg")}`,
+      `folder has no images: ${join(dir, "documents")} (its subfolders are not searched without --recursive)`,
+      `no file matches: ${join(dir, "*.bmp")}`,
+    ]);
+
+    const deep = await picstack([
+      "upload",
+      join(dir, "documents"),
+      "--recursive",
+      "--user",
+      `${user}-deep`,
+      "--json",
+    ]);
+    expect(deep.code, deep.stderr).toBe(0);
+    expect((JSON.parse(deep.stdout) as { file: string; ok: boolean }[]).map((r) => [r.file, r.ok])).toEqual([
+      [join(dir, "documents", "scans", "page.jpg"), true],
+    ]);
+  });
+
+  it("names the closest option for a mistyped one, with exit status 2", async () => {
+    const ran = await picstack(["ls", "--limt", "5", "--user", user]);
+    expect(ran).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "picstack: unknown option --limt; did you mean --limit?\n",
+    });
+  });
+
+  it("names the API's URL and how to start the stack when nothing answers there", async () => {
+    // A loopback port that nothing listens on.
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((done) => server.close(done));
+    const apiUrl = `http://127.0.0.1:${port}/restapis/none/local/_user_request_`;
+
+    const ran = await picstack(["ls", "--user", user], { PICSTACK_API_URL: apiUrl });
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(
+      `Could not reach the API: ${apiUrl} (from PICSTACK_API_URL) refused the connection`,
+    );
+    expect(ran.stderr).toContain(
+      "Start the local stack with `npm start`, or pass --api-url or set PICSTACK_API_URL",
+    );
   });
 
   it("fails clearly without a token, with a bad one, and for unknown ids and usage errors", async () => {

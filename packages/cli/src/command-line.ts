@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { CliError } from "./output.js";
+import { closestName } from "./suggest.js";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -73,34 +74,54 @@ export type CommandLine =
 
 /** Reads argv (without node and the script); a usage error is thrown as a `CliError` with exit code 2. */
 export function parseCommandLine(argv: string[], commands: readonly Command[], version: string): CommandLine {
+  const all = everyOption(commands);
   // A first pass with every option any command declares finds the command even when an option and its
   // value come before it; the command's own strict pass below is what judges the options.
   const scan = parseArgs({
     args: argv,
-    options: everyOption(commands),
+    options: forParseArgs(all),
     strict: false,
     allowPositionals: true,
     tokens: true,
   });
   if (scan.values.version) return { kind: "version" };
-  const named = scan.tokens.find((t) => t.kind === "positional");
+  const positionals = scan.tokens.filter((t) => t.kind === "positional");
+  // An option no command knows may be a typo: say so before anything else, since its value (if it
+  // took one) was read as a positional and might be taken for the command.
+  const unknown = scan.tokens.find((t) => t.kind === "option" && !Object.hasOwn(all, t.name));
+  if (unknown?.kind === "option") {
+    const meant = commands.find((c) => positionals.some((p) => p.value === c.name));
+    throw unknownOption(unknown.rawName, meant ? { ...commonOptions, ...meant.options } : all, meant);
+  }
+  const named = positionals[0];
   const command = named && commands.find((c) => c.name === named.value);
   if (!named || !command) {
     if (scan.values.help || !named) {
       return { kind: "help", text: overallHelp(commands, version), exitCode: scan.values.help ? 0 : 2 };
     }
-    throw new CliError(`unknown command "${named.value}"; run picstack --help`, 2);
+    const meant = closestName(
+      named.value,
+      commands.map((c) => c.name),
+    );
+    throw new CliError(
+      `unknown command "${named.value}"; ${meant ? `did you mean ${meant}?` : "run picstack --help"}`,
+      2,
+    );
   }
   if (scan.values.help) return { kind: "help", text: commandHelp(command), exitCode: 0 };
 
-  const options = { ...commonOptions, ...command.options };
+  const options: Options = { ...commonOptions, ...command.options };
   for (const token of scan.tokens) {
-    if (token.kind === "option" && !Object.hasOwn(options, token.name)) {
+    if (token.kind !== "option") continue;
+    const spec = options[token.name];
+    if (!spec) {
       throw new CliError(
         `${command.name} does not take ${token.rawName}; run picstack ${command.name} --help`,
         2,
       );
     }
+    const problem = valueProblem(token.name, spec, token.value, token.inlineValue);
+    if (problem) throw new CliError(`${command.name}: ${problem}`, 2);
   }
   try {
     const { values, positionals } = parseArgs({
@@ -112,11 +133,35 @@ export function parseCommandLine(argv: string[], commands: readonly Command[], v
     // parseArgs cannot follow options known only at run time; their declaration is what types `values`.
     return { kind: "run", command, values: values as Values<Options> & CommonValues, positionals };
   } catch (error) {
-    throw new CliError(
-      `${command.name}: ${(error as Error).message}; run picstack ${command.name} --help`,
-      2,
-    );
+    // The checks above catch what parseArgs refuses; this is the net under them, in one line.
+    const [first] = (error as Error).message.split("\n");
+    throw new CliError(`${command.name}: ${first}; run picstack ${command.name} --help`, 2);
   }
+}
+
+/** "unknown option --limt; did you mean --limit?", or the help to read when nothing is close. */
+export function unknownOption(rawName: string, options: Options, command?: Command): CliError {
+  const typed = rawName.replace(/^-+/, "");
+  const long = rawName.startsWith("--");
+  const meant = long ? closestName(typed, Object.keys(options)) : undefined;
+  const help = command ? `picstack ${command.name} --help` : "picstack --help";
+  return new CliError(`unknown option ${rawName}; ${meant ? `did you mean --${meant}?` : `run ${help}`}`, 2);
+}
+
+/** What is wrong with an option's value as given, in words, or undefined when nothing is. */
+export function valueProblem(
+  name: string,
+  spec: OptionSpec,
+  value: string | undefined,
+  inline: boolean | undefined,
+): string | undefined {
+  if (spec.type === "boolean") return value === undefined ? undefined : `--${name} takes no value`;
+  const usage = `--${name} ${spec.value ?? "<value>"}`;
+  if (value === undefined) return `--${name} needs a value (${usage})`;
+  if (!inline && value.startsWith("-")) {
+    return `--${name} needs a value (${usage}), not the option ${value}; for a value that starts with a dash, write --${name}=${value}`;
+  }
+  return undefined;
 }
 
 function forParseArgs(options: Options) {
@@ -134,7 +179,7 @@ function forParseArgs(options: Options) {
 }
 
 /** The union of all commands' options: a name means the same kind of option in every command. */
-function everyOption(commands: readonly Command[]) {
+function everyOption(commands: readonly Command[]): Options {
   const all: Options = { ...commonOptions };
   for (const command of commands) {
     for (const [name, spec] of Object.entries(command.options)) {
@@ -145,7 +190,7 @@ function everyOption(commands: readonly Command[]) {
       all[name] = spec;
     }
   }
-  return forParseArgs(all);
+  return all;
 }
 
 const EXIT_STATUS = "Exit status: 0 when everything succeeded, 1 when anything failed, 2 for a usage error.";

@@ -49,12 +49,19 @@ export interface ConnectionFlags {
 
 export interface Connection {
   apiUrl: string;
+  /** Where the URL came from (`--api-url`, `PICSTACK_API_URL` or the outputs file), for the message when nothing answers. */
+  apiUrlFrom: string;
   token: string;
 }
 
 export function resolveConnection(flags: ConnectionFlags): Connection {
   const outputs = findOutputs();
   const apiUrl = flags["api-url"] ?? process.env.PICSTACK_API_URL ?? outputs?.apiUrl;
+  const apiUrlFrom = flags["api-url"]
+    ? "--api-url"
+    : process.env.PICSTACK_API_URL
+      ? "PICSTACK_API_URL"
+      : join(outputs?.home ?? "", "outputs.json");
   if (!apiUrl) {
     throw new CliError(
       "No API URL: pass --api-url, set PICSTACK_API_URL, or run from a folder with a running local stack (`npm start`)",
@@ -74,14 +81,74 @@ export function resolveConnection(flags: ConnectionFlags): Connection {
       2,
     );
   }
-  return { apiUrl, token };
+  return { apiUrl, apiUrlFrom, token };
 }
 
 /** A client for the API and caller that the flags, the environment or the local stack name. */
 export function connect(flags: ConnectionFlags): PicstackClient {
-  const { apiUrl, token } = resolveConnection(flags);
-  return new PicstackClient({ baseUrl: apiUrl, token });
+  const connection = resolveConnection(flags);
+  return new PicstackClient({
+    baseUrl: connection.apiUrl,
+    token: connection.token,
+    fetch: explainingFetch(connection),
+  });
 }
+
+/**
+ * `fetch` whose network failures say where and what to do: the SDK reports them as
+ * "Could not reach the API: <this message>", and a bare "fetch failed" names neither.
+ */
+export function explainingFetch(connection: Pick<Connection, "apiUrl" | "apiUrlFrom">): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await fetch(input, init);
+    } catch (error) {
+      if (init?.signal?.aborted) throw error;
+      const url = input instanceof Request ? input.url : String(input);
+      throw new Error(unreachableMessage(url, error, connection), { cause: error });
+    }
+  };
+}
+
+/** Why nothing answered at `url`, and how to get an API there. */
+export function unreachableMessage(
+  url: string,
+  error: unknown,
+  connection: Pick<Connection, "apiUrl" | "apiUrlFrom">,
+): string {
+  const why = networkReason(error);
+  if (!url.startsWith(connection.apiUrl)) {
+    // A presigned storage URL: name its origin only, never the signature.
+    return `${new URL(url).origin} ${why}`;
+  }
+  return `${connection.apiUrl} (from ${connection.apiUrlFrom}) ${why}. Start the local stack with \`npm start\`, or pass --api-url or set PICSTACK_API_URL to a running API`;
+}
+
+/** undici's "fetch failed" hides the reason in its cause (an error with a system code). */
+function networkReason(error: unknown): string {
+  let cause: unknown = error;
+  for (let depth = 0; depth < 4 && cause; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string") {
+      const said = NETWORK_CODES[code];
+      return said ? `${said} (${code})` : `did not answer (${code})`;
+    }
+    const inner = cause as { cause?: unknown; errors?: unknown[] };
+    cause = inner.cause ?? inner.errors?.[0];
+  }
+  return `did not answer (${(error as Error).message ?? String(error)})`;
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: "refused the connection: nothing listens there",
+  ECONNRESET: "closed the connection",
+  ENOTFOUND: "is not a known host",
+  EAI_AGAIN: "could not be looked up",
+  ETIMEDOUT: "did not answer in time",
+  UND_ERR_CONNECT_TIMEOUT: "did not answer in time",
+  EHOSTUNREACH: "is unreachable",
+  ENETUNREACH: "is unreachable",
+};
 
 /** What the CLI reads of the local stack's dev issuer file (written by packages/local/src/dev-issuer.ts). */
 interface DevKey {

@@ -40,7 +40,7 @@ describe("per-command options", () => {
     [["get", "abc", "--concurrency", "9"], "get does not take --concurrency"],
     [["get", "abc", "--concurrency=9"], "get does not take --concurrency"],
     [["ls", "--no-wait"], "ls does not take --no-wait"],
-    [["ls", "-x"], "ls does not take -x"],
+    [["ls", "-r"], "ls does not take -r"],
     [["rm", "abc", "--expires-in", "60"], "rm does not take --expires-in"],
     [["upload", "a.jpg", "--all"], "upload does not take --all"],
     // token reads the local stack's files and never calls the API.
@@ -78,13 +78,58 @@ describe("per-command options", () => {
     expect(line.positionals).toEqual([]);
   });
 
-  it("names the command in the errors node's own parser finds", () => {
+  it("says in one line what is wrong with an option's value, naming the command", () => {
     // Act
-    const missing = usageError(["ls", "--tag"]);
+    const missing = usageError(["ls", "--limit"]);
     const valued = usageError(["get", "abc", "--json=yes"]);
+    const swallowed = usageError(["ls", "--tag", "--json"]);
     // Assess
-    expect(missing.message).toMatch(/^ls: .*--tag/);
-    expect(valued.message).toMatch(/^get: .*--json/);
+    expect(missing.message).toBe("ls: --limit needs a value (--limit <1-100>)");
+    expect(valued.message).toBe("get: --json takes no value");
+    expect(swallowed.message).toMatch(/^ls: --tag needs a value \(--tag <tag>\), not the option --json;/);
+    expect(swallowed.message).toContain("--tag=--json");
+    for (const error of [missing, valued, swallowed]) {
+      expect(error.exitCode).toBe(2);
+      expect(error.message).not.toContain("\n");
+    }
+  });
+
+  it("takes a value that starts with a dash when written with =", () => {
+    // Act
+    const line = ran(parse("ls", "--tag=-beach"));
+    // Assess
+    expect(line.values).toMatchObject({ tag: ["-beach"] });
+  });
+
+  it.each([
+    [["ls", "--limt", "5"], "unknown option --limt; did you mean --limit?"],
+    [["--limt", "5", "ls"], "unknown option --limt; did you mean --limit?"],
+    [["ls", "--stauts=ready"], "unknown option --stauts; did you mean --status?"],
+    [["upload", "a.jpg", "--concurency", "2"], "unknown option --concurency; did you mean --concurrency?"],
+    [["upload", "a.jpg", "--recursve"], "unknown option --recursve; did you mean --recursive?"],
+    [["ls", "--jsno"], "unknown option --jsno; did you mean --json?"],
+    [["ls", "--frobnicate"], "unknown option --frobnicate; run picstack ls --help"],
+    [["ls", "-z"], "unknown option -z; run picstack ls --help"],
+    [["--limt"], "unknown option --limt; did you mean --limit?"],
+  ])("refuses the mistyped %j with the closest option (exit 2)", (argv, message) => {
+    // Act
+    const error = usageError(argv);
+    // Assess
+    expect(error).toMatchObject({ exitCode: 2, message });
+  });
+
+  it("suggests only the command's own options for a typo", () => {
+    // Act: --timout is close to upload's --timeout, which ls does not take.
+    const error = usageError(["ls", "--timout", "5"]);
+    // Assess
+    expect(error.message).toBe("unknown option --timout; run picstack ls --help");
+  });
+
+  it("suggests the closest command for a mistyped one", () => {
+    // Act
+    const error = usageError(["uplod", "a.jpg"]);
+    // Assess
+    expect(error).toMatchObject({ exitCode: 2, message: 'unknown command "uplod"; did you mean upload?' });
   });
 
   it("refuses an unknown command, and answers no command with the help on stderr (exit 2)", () => {
@@ -92,7 +137,7 @@ describe("per-command options", () => {
     const unknown = usageError(["frobnicate"]);
     const none = parse();
     // Assess
-    expect(unknown.message).toContain('unknown command "frobnicate"');
+    expect(unknown.message).toBe('unknown command "frobnicate"; run picstack --help');
     expect(none).toMatchObject({ kind: "help", exitCode: 2 });
   });
 
@@ -165,6 +210,17 @@ describe("the picstack program", () => {
       code: 2,
       stdout: "",
       stderr: "picstack: get does not take --concurrency; run picstack get --help\n",
+    });
+  });
+
+  it("exits 2 with one line naming the closest option for a mistyped one", async () => {
+    // Act
+    const result = await picstack("ls", "--limt", "5", "--api-url", "http://127.0.0.1:9");
+    // Assess
+    expect(result).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "picstack: unknown option --limt; did you mean --limit?\n",
     });
   });
 

@@ -1,4 +1,7 @@
-/** `picstack upload <files or globs...>`: uploads a few files at a time, then waits until each is ready. */
+/**
+ * `picstack upload <files, folders or globs...>`: uploads a few files at a time, then waits until each
+ * is ready. A folder gives its images (see expand-files.ts), its subfolders too with `--recursive`.
+ */
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { checkFile, contentTypeFor, type Image, ImageFailedError } from "@picstack/sdk";
@@ -19,7 +22,7 @@ interface UploadResult {
 
 export const upload = defineCommand({
   name: "upload",
-  args: "<files or globs...>",
+  args: "<files, folders or globs...>",
   summary: "upload, then wait until each image is ready",
   options: {
     tag: { type: "string", multiple: true, value: "<tag>", help: "tag every upload (repeatable)" },
@@ -27,18 +30,19 @@ export const upload = defineCommand({
     concurrency: { type: "string", default: "4", value: "<n>", help: "files in flight at once" },
     "no-wait": { type: "boolean", help: "stop once the bytes are uploaded" },
     timeout: { type: "string", default: "120", value: "<seconds>", help: "how long to wait for each image" },
+    recursive: { type: "boolean", short: "r", help: "also upload the images in a folder's subfolders" },
     ...connectionOptions,
   },
   async run(flags, patterns) {
-    if (patterns.length === 0) throw new CliError("upload needs at least one file or glob", 2);
+    if (patterns.length === 0) throw new CliError("upload needs at least one file, folder or glob", 2);
     const concurrency = integer(flags.concurrency, "concurrency", 1, 32);
     const timeoutMs = integer(flags.timeout, "timeout", 1, 3600) * 1000;
-    const { files, unmatched } = await expandFiles(patterns);
-    const results: UploadResult[] = unmatched.map((pattern) => ({
-      file: pattern,
+    const { files, unmatched } = await expandFiles(patterns, { recursive: flags.recursive ?? false });
+    const results: UploadResult[] = unmatched.map(({ argument, code, message }) => ({
+      file: argument,
       ok: false,
       status: "rejected",
-      error: { code: "no_such_file", message: `${pattern}: no file matches` },
+      error: { code, message },
     }));
     for (const r of results) if (!flags.json) process.stderr.write(`${r.error?.message}\n`);
     if (files.length === 0) {
