@@ -1,0 +1,152 @@
+/**
+ * The SDK and the CLI as a user gets them: `npm pack` of each workspace, installed from the tarballs
+ * into an empty project outside the repository, then used there against the test stack. This proves
+ * the tarballs carry everything they need (built JavaScript, types, the bundled binary) and nothing
+ * that resolves to this repository's workspaces.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { repoRoot } from "@picstack/local";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { outputs, photoJpeg, tokenFor } from "./helpers.js";
+
+const exec = promisify(execFile);
+
+/** This process's environment without npm's and Picstack's own variables, which would steer the children. */
+function cleanEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|PICSTACK_)/i.test(name)));
+}
+
+async function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  try {
+    return await exec(command, args, { cwd, env: { ...cleanEnvironment(), ...env }, timeout: 100_000 });
+  } catch (error) {
+    const e = error as Error & { stdout?: string; stderr?: string };
+    throw new Error(
+      `${command} ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`,
+    );
+  }
+}
+
+let work: string;
+let project: string;
+const user = `packed-${Date.now()}`;
+
+// A client of the installed SDK, in TypeScript: type-checked against the shipped .d.ts, then run.
+const CLIENT = `import { readFile } from "node:fs/promises";
+import { type Image, PicstackClient, PicstackError } from "@picstack/sdk";
+
+const client = new PicstackClient({
+  baseUrl: process.env.API_URL as string,
+  token: () => process.env.TOKEN as string,
+});
+const data = await readFile(process.argv[2] as string);
+const pending: Image = await client.createUpload({ data, filename: "from-sdk.jpg" }, { tags: ["Packed"] });
+const ready: Image = await client.waitUntilReady(pending.id, { timeoutMs: 60_000 });
+const missing = await client.getImage("0000000000aaaaaaaaaaaaaaaa").catch((error: unknown) => error);
+process.stdout.write(
+  JSON.stringify({
+    resolved: import.meta.resolve("@picstack/sdk"),
+    ready,
+    missing: missing instanceof PicstackError ? missing.code : String(missing),
+  }),
+);
+`;
+
+beforeAll(async () => {
+  // Prepare: the tarballs, as `npm pack` makes them (its prepack scripts build), one after the other.
+  work = await mkdtemp(join(tmpdir(), "picstack-packages-"));
+  const tarballs = join(work, "tarballs");
+  project = join(work, "project");
+  await mkdir(tarballs);
+  await mkdir(project);
+  await run(
+    "npm",
+    ["pack", "-w", "@picstack/sdk", "-w", "@picstack/cli", "--pack-destination", tarballs, "--silent"],
+    repoRoot,
+  );
+  const packed = (await readdir(tarballs)).sort();
+  expect(packed).toEqual(["picstack-cli-0.1.0.tgz", "picstack-sdk-0.1.0.tgz"]);
+
+  // An empty project, with only the tarballs installed (they have no dependencies to fetch).
+  await run("npm", ["init", "-y"], project);
+  await run("npm", ["pkg", "set", "type=module"], project);
+  await run(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packed.map((file) => join(tarballs, file))],
+    project,
+  );
+  await writeFile(join(project, "photo.jpg"), await photoJpeg(900, 600));
+  await writeFile(join(project, "client.ts"), CLIENT);
+  await writeFile(
+    join(project, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        // Node's types (this script reads a file) and nothing else of the repository's.
+        lib: ["ES2023"],
+        typeRoots: [join(repoRoot, "node_modules/@types")],
+        types: ["node"],
+        strict: true,
+        skipLibCheck: false,
+        outDir: "out",
+      },
+      files: ["client.ts"],
+    }),
+  );
+}, 110_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("the packed SDK and CLI, installed in an empty project", () => {
+  it("type-check against the shipped declarations, upload, and wait until ready", async () => {
+    // Act
+    await run(join(repoRoot, "node_modules/.bin/tsc"), ["-p", "."], project);
+    const { stdout } = await run(process.execPath, ["out/client.js", "photo.jpg"], project, {
+      API_URL: outputs().apiUrl,
+      TOKEN: await tokenFor(user),
+    });
+
+    // Assess
+    const result = JSON.parse(stdout) as {
+      resolved: string;
+      ready: { status: string; width: number; tags: string[]; filename: string };
+      missing: string;
+    };
+    expect(result.resolved).toBe(
+      new URL(`file://${join(project, "node_modules/@picstack/sdk/dist/index.js")}`).href,
+    );
+    expect(result.ready).toMatchObject({ status: "ready", width: 900, filename: "from-sdk.jpg" });
+    expect(result.ready.tags).toContain("packed");
+    expect(result.missing).toBe("image_not_found");
+  });
+
+  it("run the picstack binary: upload a file, wait until ready, and list it", async () => {
+    // Prepare
+    const picstack = join(project, "node_modules/.bin/picstack");
+    const connection = ["--api-url", outputs().apiUrl, "--token", await tokenFor(user)];
+
+    // Act
+    const upload = await run(
+      picstack,
+      ["upload", "photo.jpg", "--tag", "packed-cli", "--json", ...connection],
+      project,
+      { CI: "1" },
+    );
+    const listed = await run(picstack, ["ls", "--tag", "packed-cli", "--json", ...connection], project, {
+      CI: "1",
+    });
+
+    // Assess
+    expect(JSON.parse(upload.stdout)).toMatchObject([{ ok: true, status: "ready" }]);
+    const { items } = JSON.parse(listed.stdout) as { items: { filename: string }[] };
+    expect(items.map((image) => image.filename)).toEqual(["photo.jpg"]);
+  });
+});
