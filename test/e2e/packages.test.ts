@@ -1,8 +1,9 @@
 /**
- * The SDK and the CLI as a user gets them: `npm pack` of each workspace, installed from the tarballs
- * into an empty project outside the repository, then used there against the test stack. This proves
- * the tarballs carry everything they need (built JavaScript, types, the bundled binary) and nothing
- * that resolves to this repository's workspaces.
+ * The SDK, the CLI and the local runner as a user gets them: `npm pack` of each workspace, installed
+ * from the tarballs into an empty project outside the repository, then used there: the SDK and the CLI
+ * against the test stack, the runner to start a stack of its own. This proves the tarballs carry
+ * everything they need (built JavaScript, types, the bundled binaries, the runner's packed templates)
+ * and nothing that resolves to this repository's workspaces.
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
@@ -31,6 +32,10 @@ async function run(command: string, args: string[], cwd: string, env: NodeJS.Pro
   }
 }
 
+// The runner's own stack, on the ports after the test stack's.
+const runnerPort = Number(process.env.PICSTACK_TEST_PORT ?? 4610) + 1;
+const runnerWebPort = Number(process.env.PICSTACK_TEST_WEB_PORT ?? 5190) + 1;
+
 let work: string;
 let project: string;
 const user = `packed-${Date.now()}`;
@@ -56,6 +61,34 @@ process.stdout.write(
 );
 `;
 
+// The installed runner's programmatic API: a stack of its own, used through the installed SDK, then stopped.
+const RUNNER = `import { readFile } from "node:fs/promises";
+import { signDevToken, startLocalStack } from "@picstack/local";
+import { PicstackClient } from "@picstack/sdk";
+
+const home = process.env.STACK_HOME;
+const stack = await startLocalStack({
+  target: "ministack",
+  port: Number(process.env.PORT),
+  webPort: Number(process.env.WEB_PORT),
+  localstackEndpoint: "http://localhost:4566",
+  home,
+  persist: false,
+  settings: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
+  log: () => {},
+});
+try {
+  const client = new PicstackClient({ baseUrl: stack.outputs.apiUrl, token: await signDevToken("runner", { home }) });
+  const data = await readFile("photo.jpg");
+  const pending = await client.createUpload({ data, filename: "on-the-runner.jpg" });
+  const ready = await client.waitUntilReady(pending.id, { timeoutMs: 60_000 });
+  const gallery = await fetch(stack.outputs.webUrl).then((response) => response.text());
+  process.stdout.write(JSON.stringify({ outputs: stack.outputs, ready, gallery }));
+} finally {
+  await stack.stop();
+}
+`;
+
 beforeAll(async () => {
   // Prepare: the tarballs, as `npm pack` makes them (its prepack scripts build), one after the other.
   work = await mkdtemp(join(tmpdir(), "picstack-packages-"));
@@ -65,13 +98,17 @@ beforeAll(async () => {
   await mkdir(project);
   await run(
     "npm",
-    ["pack", "-w", "@picstack/sdk", "-w", "@picstack/cli", "--pack-destination", tarballs, "--silent"],
+    [
+      "pack",
+      ...["-w", "@picstack/sdk", "-w", "@picstack/cli", "-w", "@picstack/local"],
+      ...["--pack-destination", tarballs, "--silent"],
+    ],
     repoRoot,
   );
   const packed = (await readdir(tarballs)).sort();
-  expect(packed).toEqual(["picstack-cli-0.1.0.tgz", "picstack-sdk-0.1.0.tgz"]);
+  expect(packed).toEqual(["picstack-cli-0.1.0.tgz", "picstack-local-0.1.0.tgz", "picstack-sdk-0.1.0.tgz"]);
 
-  // An empty project, with only the tarballs installed (they have no dependencies to fetch).
+  // An empty project, with only the tarballs installed (and the runner's dependencies, from npm's cache).
   await run("npm", ["init", "-y"], project);
   await run("npm", ["pkg", "set", "type=module"], project);
   await run(
@@ -81,6 +118,7 @@ beforeAll(async () => {
   );
   await writeFile(join(project, "photo.jpg"), await photoJpeg(900, 600));
   await writeFile(join(project, "client.ts"), CLIENT);
+  await writeFile(join(project, "runner.mjs"), RUNNER);
   await writeFile(
     join(project, "tsconfig.json"),
     JSON.stringify({
@@ -99,7 +137,7 @@ beforeAll(async () => {
       files: ["client.ts"],
     }),
   );
-}, 110_000);
+}, 180_000);
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -149,4 +187,31 @@ describe("the packed SDK and CLI, installed in an empty project", () => {
     const { items } = JSON.parse(listed.stdout) as { items: { filename: string }[] };
     expect(items.map((image) => image.filename)).toEqual(["photo.jpg"]);
   });
+});
+
+describe("the packed runner, installed in an empty project", () => {
+  it("starts a stack from its packed templates that processes an upload and serves the gallery", async () => {
+    // Act: MiniStack's virtual environment is the test stack's (installed from PyPI once); the rest is
+    // the installed runner's, in the project.
+    const { stdout } = await run(process.execPath, ["runner.mjs"], project, {
+      PICSTACK_HOME: join(repoRoot, ".picstack"),
+      STACK_HOME: join(project, ".picstack"),
+      PORT: String(runnerPort),
+      WEB_PORT: String(runnerWebPort),
+    });
+
+    // Assess
+    const result = JSON.parse(stdout) as {
+      outputs: { apiUrl: string; webUrl: string };
+      ready: { status: string; width: number; urls?: { thumb?: string } };
+      gallery: string;
+    };
+    expect(result.outputs.apiUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${runnerPort}/restapis/`));
+    expect(result.outputs.webUrl).toBe(`http://127.0.0.1:${runnerWebPort}`);
+    expect(result.ready).toMatchObject({ status: "ready", width: 900 });
+    // Presigned for the runner's own emulator: its endpoint went into the packed templates.
+    expect(result.ready.urls?.thumb).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${runnerPort}/`));
+    // The packed gallery, not the page that says it is not built.
+    expect(result.gallery).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/);
+  }, 180_000);
 });
