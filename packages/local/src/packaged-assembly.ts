@@ -54,11 +54,13 @@ function replaceStrings(value: Json, replace: (text: string) => string): Json {
   return value;
 }
 
+interface TemplateResource {
+  Type?: string;
+  Properties?: { Environment?: { Variables?: Record<string, Json> }; [property: string]: unknown };
+}
+
 interface Template {
-  Resources?: Record<
-    string,
-    { Type?: string; Properties?: { Environment?: { Variables?: Record<string, Json> } } }
-  >;
+  Resources?: Record<string, TemplateResource>;
 }
 
 /** A template with the stack's values in place of the placeholders, and its settings on Picstack's functions. */
