@@ -1,4 +1,7 @@
-/** Where the local run keeps its files: `.picstack/` at the repository root (or `PICSTACK_HOME`). */
+/**
+ * Where the local run keeps its files: `.picstack/` at the repository root, or in the working folder of
+ * an installed runner (packaged.ts); `PICSTACK_HOME` overrides both.
+ */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { packagedDir } from "./packaged.js";
