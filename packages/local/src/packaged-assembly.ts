@@ -81,7 +81,24 @@ export function concreteTemplate(template: Template, values: StackValues): Templ
     if (resource.Type !== "AWS::Lambda::Function" || !variables || !(env.awsEndpoint in variables)) continue;
     Object.assign(variables, values.mode.settings);
   }
-  return replaced;
+  return renameDeployments(replaced, values);
+}
+
+/**
+ * CDK names a REST API's deployment after a hash of the API's configuration (`ApiDeployment<id><hash>`),
+ * so that a changed API gets a new deployment; the packed name hashes the placeholders. It gets a new
+ * hash of the packed one and the stack's values: a stack with other values (another web origin in the
+ * CORS answers) gets a new deployment, as a synth with them would give it; the same values, the same name.
+ */
+function renameDeployments(template: Template, values: StackValues): Template {
+  let text = JSON.stringify(template);
+  for (const [id, resource] of Object.entries(template.Resources ?? {})) {
+    const hash = /[0-9a-f]{32}$/.exec(id)?.[0];
+    if (resource.Type !== "AWS::ApiGateway::Deployment" || !hash) continue;
+    const renamed = createHash("md5").update(hash).update(JSON.stringify(values)).digest("hex");
+    text = text.replaceAll(`"${id}"`, `"${id.slice(0, -hash.length)}${renamed}"`);
+  }
+  return JSON.parse(text) as Template;
 }
 
 /** Every placeholder still in `text`: none may survive into a deployed template. */

@@ -73,6 +73,37 @@ describe("concreteTemplate", () => {
     expect(concrete.Resources?.handler?.Properties?.Environment?.Variables).toEqual({ BUCKET: "b" });
   });
 
+  it("renames the API's deployment after the stack's values, as a synth with them would", () => {
+    // Prepare: CDK names the deployment after a hash of the API's configuration.
+    const packed = {
+      Resources: {
+        ApiDeploymentFE1E72820123456789abcdef0123456789abcdef: {
+          Type: "AWS::ApiGateway::Deployment",
+          Properties: { Description: PLACEHOLDERS.webOrigin },
+        },
+        stage: {
+          Type: "AWS::ApiGateway::Stage",
+          Properties: { DeploymentId: { Ref: "ApiDeploymentFE1E72820123456789abcdef0123456789abcdef" } },
+        },
+      },
+    };
+    const deploymentOf = (template: { Resources?: object }) =>
+      Object.keys(template.Resources ?? {}).find((id) => id.startsWith("ApiDeployment"));
+
+    // Act
+    const one = concreteTemplate(packed, { mode: stackMode, webOrigin });
+    const again = concreteTemplate(packed, { mode: stackMode, webOrigin });
+    const other = concreteTemplate(packed, { mode: stackMode, webOrigin: "http://127.0.0.1:5999" });
+
+    // Assess
+    const id = deploymentOf(one);
+    expect(id).toMatch(/^ApiDeploymentFE1E7282[0-9a-f]{32}$/);
+    expect(id).not.toBe("ApiDeploymentFE1E72820123456789abcdef0123456789abcdef");
+    expect(one.Resources?.stage?.Properties).toEqual({ DeploymentId: { Ref: id } });
+    expect(deploymentOf(again)).toBe(id);
+    expect(deploymentOf(other)).not.toBe(id);
+  });
+
   it("finds the placeholders a template still holds", () => {
     // Act
     const left = placeholdersIn(JSON.stringify(templateFor(placeholderLocalMode(auth), webOrigin)));
