@@ -6,12 +6,13 @@
  * and nothing that resolves to this repository's workspaces.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { repoRoot } from "@picstack/local";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localModeFor, repoRoot } from "@picstack/local";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { preparePackagedAssembly } from "../../packages/local/src/packaged-assembly.js";
 import { outputs, photoJpeg, tokenFor } from "./helpers.js";
 
 const exec = promisify(execFile);
@@ -190,6 +191,36 @@ describe("the packed SDK and CLI, installed in an empty project", () => {
 });
 
 describe("the packed runner, installed in an empty project", () => {
+  it("ships templates that, with a stack's values in, are the ones a synth with those values writes", async () => {
+    // Prepare: the test stack's values, as global-setup.ts deployed it.
+    const home = inject("home");
+    const { endpoint, webUrl } = outputs();
+    const mode = await localModeFor({
+      target: "ministack",
+      endpoint,
+      webOrigin: webUrl,
+      home,
+      settings: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
+    });
+
+    // Act
+    const assembly = await preparePackagedAssembly(
+      join(project, "node_modules/@picstack/local/dist/assembly"),
+      join(work, "filled"),
+      { mode, webOrigin: webUrl },
+    );
+
+    // Assess: every template, function environments and asset hashes included; only the API's deployment
+    // has another name (the hash of its configuration is the packed one's, rehashed with the values).
+    const read = async (file: string) =>
+      JSON.parse((await readFile(file, "utf8")).replace(/"(ApiDeployment[0-9A-F]{8})[0-9a-f]{32}"/g, '"$1"'));
+    const names = (await readdir(assembly)).filter((name) => name.endsWith(".template.json")).sort();
+    expect(names).toHaveLength(6);
+    for (const name of names) {
+      expect(await read(join(assembly, name)), name).toEqual(await read(join(home, "cdk.out", name)));
+    }
+  });
+
   it("starts a stack from its packed templates that processes an upload and serves the gallery", async () => {
     // Act: MiniStack's virtual environment is the test stack's (installed from PyPI once); the rest is
     // the installed runner's, in the project.
