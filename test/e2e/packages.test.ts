@@ -22,9 +22,15 @@ function cleanEnvironment(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|PICSTACK_)/i.test(name)));
 }
 
-async function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+async function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  timeout = 100_000,
+) {
   try {
-    return await exec(command, args, { cwd, env: { ...cleanEnvironment(), ...env }, timeout: 100_000 });
+    return await exec(command, args, { cwd, env: { ...cleanEnvironment(), ...env }, timeout });
   } catch (error) {
     const e = error as Error & { stdout?: string; stderr?: string };
     throw new Error(
@@ -105,6 +111,9 @@ beforeAll(async () => {
       ...["--pack-destination", tarballs, "--silent"],
     ],
     repoRoot,
+    {},
+    // The runner's pack synthesizes the templates when their sources changed since the last pack (~30 s).
+    200_000,
   );
   const packed = (await readdir(tarballs)).sort();
   expect(packed).toEqual(["picstack-cli-0.1.0.tgz", "picstack-local-0.1.0.tgz", "picstack-sdk-0.1.0.tgz"]);
@@ -138,7 +147,7 @@ beforeAll(async () => {
       files: ["client.ts"],
     }),
   );
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
