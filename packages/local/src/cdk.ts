@@ -7,6 +7,7 @@
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { packagedCdk, packagedDir } from "./packaged.js";
 import { repoRoot } from "./paths.js";
 import { run } from "./run.js";
 
@@ -14,7 +15,10 @@ export const REGION = "us-east-1";
 /** The account every local emulator reports. */
 export const ACCOUNT = "000000000000";
 
-const CDK = join(repoRoot, "node_modules/.bin/cdk");
+/** The CLI, and the arguments before a command's: an installed runner runs its dependency's entry point. */
+const [CDK, ...CDK_ARGS] = packagedDir
+  ? [process.execPath, packagedCdk()]
+  : [join(repoRoot, "node_modules/.bin/cdk")];
 
 /**
  * The CLI's environment: the emulator for every AWS call, its dummy keys (never a developer's profile),
@@ -47,7 +51,11 @@ const COMMON = ["--no-notices", "--no-color", "--ci"];
 /** The bootstrap stack (asset bucket, roles, version parameter); a no-op when it is there already. */
 export async function bootstrap(endpoint: string, home: string): Promise<void> {
   await mkdir(join(home, "cdk-home"), { recursive: true });
-  await run(CDK, ["bootstrap", `aws://${ACCOUNT}/${REGION}`, ...COMMON], cliEnvironment(endpoint, home));
+  await run(
+    CDK as string,
+    [...CDK_ARGS, "bootstrap", `aws://${ACCOUNT}/${REGION}`, ...COMMON],
+    cliEnvironment(endpoint, home),
+  );
 }
 
 /** `stack name → output name → value`, as `cdk deploy --outputs-file` writes it. */
@@ -61,8 +69,9 @@ export async function deployAssembly(
 ): Promise<StackOutputs> {
   const outputsFile = join(home, "stack-outputs.json");
   await run(
-    CDK,
+    CDK as string,
     [
+      ...CDK_ARGS,
       "deploy",
       "--app",
       assembly,

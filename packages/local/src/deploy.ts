@@ -14,6 +14,8 @@ import {
 import { ACCOUNT, bootstrap, deployAssembly, REGION, type StackOutputs } from "./cdk.js";
 import { DEV_AUDIENCE, DEV_ISSUER, devJwks } from "./dev-issuer.js";
 import type { Target } from "./emulator.js";
+import { packagedDir, packagedLayout } from "./packaged.js";
+import { preparePackagedAssembly } from "./packaged-assembly.js";
 import { picstackHome } from "./paths.js";
 import { synthesize } from "./synth.js";
 import { bundleTestHooks, testHooksBundle } from "./test-hooks.js";
@@ -122,7 +124,13 @@ export async function deploy(
   }
   // The bootstrap stack does not depend on the templates: set it up while they are synthesized.
   const [assembly] = await Promise.all([
-    synthesize({ home, environment, log }),
+    // An installed runner deploys the assembly it was packed with, made concrete (packaged-assembly.ts).
+    packagedDir
+      ? preparePackagedAssembly(packagedLayout(packagedDir).assembly, home, {
+          mode: JSON.parse(environment[LOCAL_MODE_VARIABLE] as string),
+          webOrigin: options.webOrigin,
+        })
+      : synthesize({ home, environment, log }),
     (options.emulator ?? Promise.resolve())
       .then(() => bootstrap(options.endpoint, home))
       .then(() => log("bootstrap: done")),

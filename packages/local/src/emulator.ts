@@ -6,7 +6,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { packagedAwsSdk, packagedDir, packagedLayout } from "./packaged.js";
 import { picstackHome, repoRoot } from "./paths.js";
 import { run as runCommand } from "./run.js";
 
@@ -22,9 +23,13 @@ export interface Emulator {
   logFile?: string;
 }
 
-const REQUIREMENTS = join(repoRoot, "infrastructure/local/requirements.txt");
-const TEST_REQUIREMENTS = join(repoRoot, "infrastructure/local/requirements-test.txt");
-const LAMBDA_PYTHON_REQUIREMENTS = join(repoRoot, "infrastructure/local/requirements-lambda-python.txt");
+/** The requirements files: the repository's, or the copies an installed runner ships (packaged.ts). */
+const requirementsDir = packagedDir
+  ? packagedLayout(packagedDir).requirements
+  : join(repoRoot, "infrastructure/local");
+const REQUIREMENTS = join(requirementsDir, "requirements.txt");
+const TEST_REQUIREMENTS = join(requirementsDir, "requirements-test.txt");
+const LAMBDA_PYTHON_REQUIREMENTS = join(requirementsDir, "requirements-lambda-python.txt");
 
 function log(message: string): void {
   process.stderr.write(`[picstack] ${message}\n`);
@@ -126,7 +131,8 @@ export async function ensureLambdaRuntime(
   const pythonPath = join(root, "python");
   mkdirSync(nodePath, { recursive: true });
   const sdk = join(nodePath, "@aws-sdk");
-  if (!existsSync(sdk)) symlinkSync(join(repoRoot, "node_modules/@aws-sdk"), sdk, "dir");
+  if (!existsSync(sdk))
+    symlinkSync(packagedDir ? packagedAwsSdk() : join(repoRoot, "node_modules/@aws-sdk"), sdk, "dir");
   ensureMinistackInstalled(home);
   mkdirSync(pythonPath, { recursive: true });
   ensureRequirements(
@@ -181,7 +187,8 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
     env: {
       ...process.env,
       // Lambdas run on the first `node` on PATH: the project's Node 22, like the nodejs22.x runtime.
-      PATH: `${join(repoRoot, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+      // An installed runner has no such Node: its functions run on the one running it.
+      PATH: `${packagedDir ? dirname(process.execPath) : join(repoRoot, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
       // See ensureLambdaRuntime. MiniStack passes its environment on to the functions it runs.
       NODE_PATH: runtime.nodePath,
       PYTHONPATH: runtime.pythonPath,

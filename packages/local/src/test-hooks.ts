@@ -5,7 +5,6 @@
  */
 import { join } from "node:path";
 import { bundling } from "@picstack/infrastructure";
-import { build } from "esbuild";
 
 /** Where a local stack's test hooks bundle goes. */
 export const testHooksBundle = (home: string) => join(home, "test-hooks.mjs");
@@ -13,6 +12,8 @@ export const testHooksBundle = (home: string) => join(home, "test-hooks.mjs");
 /** Bundles the module at `entry` (with what it imports) to `testHooksBundle(home)`; returns that path. */
 export async function bundleTestHooks(entry: string, home: string): Promise<string> {
   const outfile = testHooksBundle(home);
+  // Imported here: esbuild is the repository's, and an installed runner (packaged.ts) never bundles hooks.
+  const { build } = await import("esbuild");
   await build({
     entryPoints: [entry],
     outfile,

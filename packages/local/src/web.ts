@@ -15,13 +15,14 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize, sep } from "node:path";
 import { DEFAULT_MAX_UPLOAD_BYTES, USER_ID_PATTERN } from "@picstack/core";
 import { signDevToken } from "./dev-issuer.js";
+import { packagedDir, packagedLayout } from "./packaged.js";
 import { repoRoot } from "./paths.js";
 
 /**
  * The gallery build the local run serves (`buildWeb`). Not packages/web/dist: the synth builds that one
  * for the Web stack, with placeholders for SST to fill in at deploy.
  */
-export const webDist = join(repoRoot, ".picstack/web");
+export const webDist = packagedDir ? packagedLayout(packagedDir).web : join(repoRoot, ".picstack/web");
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
