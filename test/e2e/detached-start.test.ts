@@ -3,7 +3,7 @@
  * the real commands on a stack of their own (the suite's port + 1 and web port + 1, a home of its own).
  * A second checkout (another home) on the same port is refused before anything is synthesized.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -152,4 +152,46 @@ describe("npm start -- --detach, status and stop", () => {
     // A second stop is a no-op that succeeds (CI runs it in an always-step).
     expect((await cli(["stop", "--home", home])).code).toBe(0);
   });
+
+  it("a foreground start stopped with Ctrl-C removes outputs.json and the temp folders too", async () => {
+    // The templates of the run above are reused, so this start takes seconds.
+    const child = spawn(
+      join(repoRoot, "node_modules/.bin/tsx"),
+      [
+        join(repoRoot, "packages/local/src/cli.ts"),
+        "start",
+        "--port",
+        String(port),
+        "--web-port",
+        String(webPort),
+        "--home",
+        home,
+      ],
+      { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const deadline = Date.now() + 240_000;
+    while (!output.includes("Picstack is up") && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(output).toContain("Picstack is up");
+    expect(existsSync(join(home, "outputs.json"))).toBe(true);
+    expect(existsSync(tmpDir)).toBe(true);
+    // Act: Ctrl-C
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    // Assess
+    expect(existsSync(join(home, "outputs.json"))).toBe(false);
+    expect(existsSync(join(home, "stack.json"))).toBe(false);
+    expect(existsSync(tmpDir)).toBe(false);
+    expect(await isPortFree(port)).toBe(true);
+    expect(await isPortFree(webPort)).toBe(true);
+  }, 300_000);
 });

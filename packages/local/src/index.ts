@@ -1,11 +1,9 @@
 export { buildClients, buildWeb } from "./build-clients.js";
 export { deployAssembly, type StackOutputs } from "./cdk.js";
 export * from "./deploy.js";
-export * from "./detach.js";
 export * from "./dev-issuer.js";
 export * from "./dlq.js";
 export * from "./emulator.js";
-export * from "./flags.js";
 export * from "./jobs.js";
 export * from "./local-stack.js";
 export * from "./paths.js";
