@@ -29,6 +29,7 @@ import { runJob } from "./jobs.js";
 import { type RunningStack, startLocalStack, writeOutputs } from "./local-stack.js";
 import { picstackHome } from "./paths.js";
 import { checkDeployTarget, checkPorts } from "./ports.js";
+import { stopCommands } from "./run.js";
 import { readOutputs, stackStatus, stopStack } from "./stack.js";
 import { describeState, outputsPath } from "./stack-state.js";
 
@@ -101,6 +102,7 @@ async function startHere(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`stopping (${signal})`);
+    stopCommands();
     try {
       if (stack) await stack.stop();
       else await stopStack(home);

@@ -22,7 +22,7 @@ export class DetachedStartError extends Error {
     message: string,
     readonly logFile: string,
   ) {
-    super(`${message}; see ${logFile}`);
+    super(`${message.replace(/\.$/, "")}; see ${logFile}`);
     this.name = "DetachedStartError";
   }
 }

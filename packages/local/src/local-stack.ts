@@ -9,6 +9,7 @@ import { deploy, type LocalSetting, type Outputs } from "./deploy.js";
 import { connectLocalstack, type Emulator, startMinistack, type Target } from "./emulator.js";
 import { picstackHome } from "./paths.js";
 import { checkPorts } from "./ports.js";
+import { stopCommands } from "./run.js";
 import { outputsPath, removeState, type StackState, writeState } from "./stack-state.js";
 import { serveWeb, type WebServer } from "./web.js";
 
@@ -143,6 +144,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       },
     };
   } catch (error) {
+    // The synth or the deploy may still run when the other one failed.
+    stopCommands();
     await web?.close();
     await starting.then(
       (emulator) => emulator.stop(),
