@@ -5,7 +5,16 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { packagedAwsSdk, packagedDir, packagedLayout } from "./packaged.js";
 import { picstackHome, repoRoot } from "./paths.js";
@@ -21,6 +30,10 @@ export interface Emulator {
   /** Whether this process started it. */
   started: boolean;
   logFile?: string;
+  /** The emulator's process id (and process group), when this process started it. */
+  pid?: number;
+  /** Its temporary directory (the functions' working folders), removed by `stop`. */
+  tmpDir?: string;
 }
 
 /** The requirements files: the repository's, or the copies an installed runner ships (packaged.ts). */
@@ -35,7 +48,7 @@ function log(message: string): void {
   process.stderr.write(`[picstack] ${message}\n`);
 }
 
-async function healthy(url: string): Promise<boolean> {
+export async function healthy(url: string): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
     return response.ok;
@@ -177,6 +190,7 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
   const dataDir = join(home, `ministack-${options.port}`);
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, "ministack.log");
+  const tmpDir = prepareTmpDir(dataDir);
   const out = openSync(logFile, "a");
   const persist = options.persist ?? true;
   const child = spawn(bin, [], {
@@ -196,8 +210,9 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
       BIND_HOST: "127.0.0.1",
       MINISTACK_HOST: "127.0.0.1",
       MINISTACK_REGION: "us-east-1",
-      // TMPDIR stays the system's: MiniStack unpacks functions there, and under this repository
-      // Node would read the root package.json ("type": "module") and load its CommonJS worker as ESM.
+      // MiniStack unpacks every function worker (~30 MB each) into a folder of TMPDIR: this stack's own,
+      // removed when it stops (see prepareTmpDir).
+      TMPDIR: tmpDir,
       PERSIST_STATE: persist ? "1" : "0",
       STATE_DIR: join(dataDir, "state"),
       S3_PERSIST: persist ? "1" : "0",
@@ -205,12 +220,18 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
       LOG_LEVEL: process.env.MINISTACK_LOG_LEVEL ?? "INFO",
     },
   });
+  closeSync(out);
+  const removeTmpDir = () => rmSync(tmpDir, { recursive: true, force: true });
   const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return;
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+      removeTmpDir();
+      return;
+    }
     const exited = new Promise((r) => child.once("exit", r));
     try {
       process.kill(-child.pid, "SIGTERM");
     } catch {
+      removeTmpDir();
       return;
     }
     const timer = setTimeout(() => {
@@ -220,6 +241,7 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
     }, 5000);
     await exited;
     clearTimeout(timer);
+    removeTmpDir();
   };
   try {
     await waitFor(health, 60_000, child);
@@ -228,7 +250,22 @@ export async function startMinistack(options: MinistackOptions): Promise<Emulato
     throw new Error(`MiniStack did not start (${(error as Error).message}); see ${logFile}`);
   }
   log(`MiniStack is up on ${endpoint} (log: ${logFile})`);
-  return { target: "ministack", endpoint, started: true, stop, logFile };
+  return { target: "ministack", endpoint, started: true, stop, logFile, pid: child.pid, tmpDir };
+}
+
+/**
+ * `<dataDir>/tmp`, emptied, for the emulator's TMPDIR: MiniStack unpacks each function worker into a
+ * `ministack-lambda-<function>-*` folder there (and keeps its pid file and caches there), so stopping the
+ * stack can remove them all. The folder is inside the repository when the home is, where Node would
+ * read the root package.json ("type": "module") and load MiniStack's CommonJS worker as ESM: a
+ * package.json of its own keeps the workers CommonJS, as they are on AWS, where none is found.
+ */
+export function prepareTmpDir(dataDir: string): string {
+  const tmpDir = join(dataDir, "tmp");
+  rmSync(tmpDir, { recursive: true, force: true });
+  mkdirSync(tmpDir, { recursive: true });
+  writeFileSync(join(tmpDir, "package.json"), '{ "type": "commonjs" }\n');
+  return tmpDir;
 }
 
 /** LocalStack runs in Docker and is started by the user; this only checks it is there. */

@@ -7,5 +7,8 @@ export * from "./emulator.js";
 export * from "./jobs.js";
 export * from "./local-stack.js";
 export * from "./paths.js";
+export * from "./ports.js";
+export * from "./stack.js";
+export * from "./stack-state.js";
 export { synthesize } from "./synth.js";
 export { bundleTestHooks, testHooksBundle } from "./test-hooks.js";
