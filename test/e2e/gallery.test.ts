@@ -10,7 +10,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { repoRoot } from "@picstack/local";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, outputs, photoJpeg, tokenFor, waitForStatus } from "./helpers.js";
@@ -19,6 +19,7 @@ const CHROMIUM = process.env.PICSTACK_CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = join(repoRoot, "test-artifacts/gallery");
 
 let browser: Browser;
+let context: BrowserContext;
 let page: Page;
 const user = `gallery-${Date.now()}`;
 
@@ -90,13 +91,15 @@ beforeAll(async () => {
       "--disable-sync",
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // One context, so a second tab shares the first one's storage as a browser's tabs do.
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
 });
 
-afterEach(async (context) => {
+afterEach(async (test) => {
   // A failed step leaves a picture of the page behind, next to the others.
-  if (context.task.result?.state === "fail") {
-    await shot(`failed-${context.task.name.replace(/[^a-z0-9]+/gi, "-")}`).catch(() => {});
+  if (test.task.result?.state === "fail") {
+    await shot(`failed-${test.task.name.replace(/[^a-z0-9]+/gi, "-")}`).catch(() => {});
   }
 });
 
@@ -115,7 +118,7 @@ describe("web gallery", () => {
   });
 
   it("keeps the session for a new tab", async () => {
-    const second = await page.context().newPage();
+    const second = await context.newPage();
     await second.goto(outputs().webUrl);
     await visible(second.getByRole("button", { name: "Sign out" }));
     await visible(second.getByText(`Signed in as ${user}`));
@@ -258,6 +261,8 @@ describe("web gallery", () => {
     await page.getByRole("dialog", { name: "loop.gif" }).getByRole("button", { name: "Delete" }).click();
     await gone(page.getByRole("button", { name: "Open loop.gif" }));
     await gone(chips.getByRole("button", { name: "animated" }));
+    // The toast says the API has done the delete.
+    await visible(page.getByRole("status").filter({ hasText: "Deleted loop.gif" }));
     // What is left: the tags of the images listed now, still in alphabetical order.
     const left = [...new Set((await listAll()).flatMap((image) => image.tags))].sort((a, b) =>
       a.localeCompare(b),
@@ -466,7 +471,7 @@ describe("web gallery", () => {
 
   it("drops an expired session, and signing out signs every tab out", async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
-    const second = await page.context().newPage();
+    const second = await context.newPage();
     await second.goto(outputs().webUrl);
     await visible(second.getByRole("button", { name: "Sign out" }));
     await page.getByRole("button", { name: "Sign out" }).click();
