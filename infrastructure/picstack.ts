@@ -61,6 +61,11 @@ export interface FunctionSpec {
   permissions: FunctionPermissions;
   /** For scheduled jobs: an EventBridge schedule expression (AWS); locally a command runs the job. */
   schedule?: string;
+  /**
+   * Files copied into the function's bundle as they are (SST's `copyFiles`): `from` the repository
+   * root, `to` a path in the bundle, where the handler reads them.
+   */
+  files?: ReadonlyArray<{ from: string; to: string }>;
 }
 
 /** The API returns presigned download URLs for an image's original and thumbnails. */
@@ -137,11 +142,24 @@ export const functions = {
   },
   apiDocs: {
     handler: "packages/functions/src/http/api-docs.handler",
-    description: "GET /openapi.json and GET /docs: the API description",
+    description: "GET /openapi.json and GET /docs: the API description and its reference page",
     memorySize: 256,
     timeout: 10,
     layers: [],
     permissions: {},
+    // Swagger UI's script and stylesheet, next to the handler (packages/functions/src/http/api-docs.ts),
+    // served by the API so the reference page loads nothing from elsewhere; outside the JavaScript bundle,
+    // which stays small to load.
+    files: [
+      {
+        from: "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
+        to: "packages/functions/src/http/docs/swagger-ui-bundle.js",
+      },
+      {
+        from: "node_modules/swagger-ui-dist/swagger-ui.css",
+        to: "packages/functions/src/http/docs/swagger-ui.css",
+      },
+    ],
   },
   health: {
     handler: "packages/functions/src/http/health.handler",
@@ -220,6 +238,7 @@ export const routes: ReadonlyArray<RouteSpec> = [
   { method: "GET", path: "/health", function: "health" },
   { method: "GET", path: "/openapi.json", function: "apiDocs" },
   { method: "GET", path: "/docs", function: "apiDocs" },
+  { method: "GET", path: "/docs/{asset}", function: "apiDocs" },
 ];
 
 /**
@@ -409,6 +428,11 @@ export const cors = {
    */
   api: {
     allowHeaders: ["Authorization", "Content-Type"],
+    /**
+     * Answer headers a page may read besides the CORS-safelisted ones: how long to wait after a 429,
+     * and where a created image is.
+     */
+    exposeHeaders: ["Retry-After", "Location"],
     /** Bearer tokens in a header, never cookies. */
     allowCredentials: false,
   },

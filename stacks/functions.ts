@@ -206,6 +206,7 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
       // Listing sharp in `external` also stops SST from `npm install`ing sharp@0.32.6 into the bundle.
       esbuild: { external: [...bundling.external], target: bundling.target },
     },
+    ...(spec.files ? { copyFiles: spec.files.map(({ from, to }) => ({ from, to })) } : {}),
     environment: local ? localEnvironment(local, environment) : environment,
     permissions: policyStatements(spec.permissions, r),
     ...(r.reservedConcurrency ? { reservedConcurrentExecutions: r.reservedConcurrency } : {}),

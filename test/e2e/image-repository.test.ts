@@ -521,7 +521,8 @@ describe("conditional writes", () => {
     expect(ready).not.toHaveProperty("leaseUntil");
     expect(ready).not.toHaveProperty("exif");
     const failed = await stored(failing.id);
-    expect(failed).toMatchObject({ status: "failed", error: ERROR });
+    // A failed image is never analysed: its analysis is stored as skipped.
+    expect(failed).toMatchObject({ status: "failed", error: ERROR, analysis: { status: "skipped" } });
     expect(failed).not.toHaveProperty("leaseUntil");
   });
 

@@ -226,9 +226,49 @@ describe("API description", () => {
     const validator = new Validator();
     expect((await validator.validate(spec.body as Parameters<Validator["validate"]>[0])).valid).toBe(true);
     expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(["/images", "/images/{id}"]));
-    const docs = await fetch(`${outputs().apiUrl}/docs`);
-    expect(docs.headers.get("content-type")).toMatch(/text\/html/);
-    expect(await docs.text()).toContain("openapi.json");
+  });
+
+  it("serves the API reference (Swagger UI) at /docs and /docs/, with its files and spec from the API itself", async () => {
+    const base = outputs().apiUrl;
+    const pages: string[] = [];
+    for (const path of ["/docs", "/docs/"]) {
+      const docs = await fetch(`${base}${path}`);
+      expect(docs.status).toBe(200);
+      expect(docs.headers.get("content-type")).toMatch(/text\/html/);
+      expect(docs.headers.get("content-security-policy")).toContain("default-src 'none'");
+      pages.push(await docs.text());
+    }
+    expect(pages[1]).toBe(pages[0]);
+    const html = pages[0] ?? "";
+    expect(html).toContain('id="swagger-ui"');
+    // Every URL in the page is under the API's own base: nothing comes from another host.
+    const urls = [...html.matchAll(/(?:href|src|data-spec-url)="([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(urls.length).toBeGreaterThanOrEqual(4);
+    for (const url of urls) expect(url.startsWith(`${base}/`), url).toBe(true);
+    expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1|localhost)/);
+    const files = Object.fromEntries(
+      await Promise.all(
+        urls.map(async (url) => {
+          const answer = await fetch(url);
+          return [
+            new URL(url).pathname.split("/").pop(),
+            { status: answer.status, type: answer.headers.get("content-type"), text: await answer.text() },
+          ] as const;
+        }),
+      ),
+    );
+    expect(files["swagger-ui-bundle.js"]).toMatchObject({
+      status: 200,
+      type: expect.stringMatching(/javascript/),
+    });
+    expect(files["swagger-ui-bundle.js"]?.text).toContain("SwaggerUIBundle");
+    expect(files["swagger-ui.css"]).toMatchObject({ status: 200, type: expect.stringMatching(/text\/css/) });
+    expect(files["init.js"]?.text).toContain("validatorUrl: null");
+    expect(files["openapi.json"]?.status).toBe(200);
+    expect(JSON.parse(files["openapi.json"]?.text ?? "{}")).toMatchObject({
+      openapi: "3.1.0",
+      servers: [{ url: base }],
+    });
   });
 });
 

@@ -64,6 +64,8 @@ describe("the served OpenAPI document", () => {
     await call("GET", "/health", "/health");
     await call("GET", "/openapi.json", "/openapi.json");
     await call("GET", "/docs", "/docs");
+    expect((await call("GET", "/docs/{asset}", "/docs/swagger-ui.css")).status).toBe(200);
+    expect((await call("GET", "/docs/{asset}", "/docs/missing.js")).status).toBe(404);
 
     // POST /images: created, and each way a create is refused.
     const token = await tokenFor(`conformance-${Date.now()}`);

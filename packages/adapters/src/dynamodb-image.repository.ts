@@ -784,8 +784,15 @@ type StatusUpdate = Pick<
 /** The update that fails an image with `error`. */
 function failedUpdate(now: string, error: { code: string; message: string }): StatusUpdate {
   return {
-    UpdateExpression: `SET #status = :failed, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, #error = :e REMOVE leaseUntil`,
+    // A failed image is never analysed (the analysis runs on ready images only): it is `skipped`.
+    UpdateExpression: `SET #status = :failed, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, #error = :e, analysis.#status = :skipped REMOVE leaseUntil`,
     ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-    ExpressionAttributeValues: { ":failed": "failed", ":processing": "processing", ":now": now, ":e": error },
+    ExpressionAttributeValues: {
+      ":failed": "failed",
+      ":processing": "processing",
+      ":now": now,
+      ":e": error,
+      ":skipped": "skipped",
+    },
   };
 }

@@ -51,6 +51,17 @@ export interface ImageRecord {
   deletedAt?: string;
 }
 
+/**
+ * A failed image is never analysed, so its analysis is `skipped`. Records that failed before the worker
+ * stored that (and any failed record whose analysis is still marked pending) read back the same way.
+ */
+function analysisOf(record: ImageRecord): ImageAnalysis {
+  if (record.status === "failed" && record.analysis.status === "pending") {
+    return { ...record.analysis, status: "skipped" };
+  }
+  return record.analysis;
+}
+
 export function toImage(record: ImageRecord, urls?: ImageUrls): Image {
   const image: Image = {
     id: record.id,
@@ -62,7 +73,7 @@ export function toImage(record: ImageRecord, urls?: ImageUrls): Image {
     updatedAt: record.updatedAt,
     tags: record.tags,
     note: record.note,
-    analysis: record.analysis,
+    analysis: analysisOf(record),
   };
   if (record.width !== undefined) image.width = record.width;
   if (record.height !== undefined) image.height = record.height;

@@ -66,7 +66,12 @@ export class InMemoryImageRepository implements ImageRepository {
 
   async markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void> {
     const record = this.processing(ref.id);
-    Object.assign(record, { status: "failed", updatedAt: now, error });
+    Object.assign(record, {
+      status: "failed",
+      updatedAt: now,
+      error,
+      analysis: { ...record.analysis, status: "skipped" },
+    });
     delete record.leaseUntil;
   }
 
@@ -77,7 +82,12 @@ export class InMemoryImageRepository implements ImageRepository {
   ): Promise<boolean> {
     const record = this.records.get(ref.id);
     if (record?.status !== "processing" || (record.leaseUntil ?? "") >= now) return false;
-    Object.assign(record, { status: "failed", updatedAt: now, error });
+    Object.assign(record, {
+      status: "failed",
+      updatedAt: now,
+      error,
+      analysis: { ...record.analysis, status: "skipped" },
+    });
     delete record.leaseUntil;
     return true;
   }

@@ -96,6 +96,19 @@ describe("getImage", () => {
     expect(image.urls).toEqual({});
   });
 
+  it("answers a failed image's analysis as skipped, also for a record stored with it still pending", async () => {
+    // Prepare: records that failed before the worker marked their analysis skipped kept it pending.
+    const error = { code: "corrupt_image", message: "The image could not be decoded" };
+    await images.create({ ...base, status: "failed", error, analysis: { status: "pending", tags: [] } });
+    await images.create({ ...base, id: "img2", status: "ready", analysis: { status: "pending", tags: [] } });
+    // Act
+    const failed = await getImage({ images, objects }, "alice", "img1");
+    const ready = await getImage({ images, objects }, "alice", "img2");
+    // Assess
+    expect(failed.analysis.status).toBe("skipped");
+    expect(ready.analysis.status).toBe("pending");
+  });
+
   it("shows thumbnail dimensions but never storage keys, owner or lease", async () => {
     // Prepare
     await images.create({ ...base, status: "ready", width: 1600, height: 1200, format: "jpeg", thumbnails });

@@ -263,6 +263,8 @@ describe("rate limit", () => {
     expect(third.body.error.code).toBe("rate_limited");
     expect(Number(third.response.headers?.["Retry-After"])).toBeGreaterThanOrEqual(50);
     expect(third.response.headers?.["Access-Control-Allow-Origin"]).toBe(WEB);
+    // A page of the web origin can read how long to wait.
+    expect(third.response.headers?.["Access-Control-Expose-Headers"]).toContain("Retry-After");
     expect(other.response.statusCode).toBe(200);
   });
 });

@@ -45,6 +45,12 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Longest single delay (default 5 s). */
   maxDelayMs?: number;
+  /**
+   * Attempts after a `429` (default: `retries`). A 429 means the API did nothing, so retrying is safe
+   * for every method; each retry waits as `Retry-After` says (at most 4 × `maxDelayMs`). A client that
+   * queues many requests (a gallery's upload queue) sets this high to ride out a per-user limit.
+   */
+  rateLimitedRetries?: number;
 }
 
 export interface PicstackClientOptions {
@@ -165,7 +171,14 @@ export class PicstackClient {
   constructor(options: PicstackClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.token = options.token;
-    this.retry = { retries: 3, baseDelayMs: 250, maxDelayMs: 5000, ...options.retry };
+    const retries = options.retry?.retries ?? 3;
+    this.retry = {
+      retries,
+      baseDelayMs: 250,
+      maxDelayMs: 5000,
+      rateLimitedRetries: retries,
+      ...options.retry,
+    };
     this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   }
@@ -345,8 +358,10 @@ export class PicstackClient {
         return (await response.json()) as T;
       }
       const error = await toError(response);
-      const retryable = response.status === 429 || (response.status >= 500 && IDEMPOTENT.has(method));
-      if (!retryable || attempt >= this.retry.retries) throw error;
+      const limited = response.status === 429;
+      const retryable = limited || (response.status >= 500 && IDEMPOTENT.has(method));
+      if (!retryable || attempt >= (limited ? this.retry.rateLimitedRetries : this.retry.retries))
+        throw error;
       const wait =
         error.retryAfterSeconds !== undefined
           ? Math.min(error.retryAfterSeconds * 1000, this.retry.maxDelayMs * 4)

@@ -19,6 +19,7 @@ export type ContentType = (typeof ALLOWED_CONTENT_TYPES)[number];
 export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 
 export type ImageStatus = "pending" | "processing" | "ready" | "failed";
+/** `skipped`: the image failed, so it was never analysed. */
 export type AnalysisStatus = "pending" | "done" | "failed" | "skipped";
 
 export interface Dimensions {

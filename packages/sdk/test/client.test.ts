@@ -140,6 +140,30 @@ describe("retries", () => {
     expect(seen.map((s) => s.method)).toEqual(["POST", "POST"]);
   });
 
+  it("retries 429s as often as rateLimitedRetries says, apart from the other retries", async () => {
+    const limited: Route = (_, res) =>
+      json(res, 429, { error: { code: "rate_limited", message: "slow down" } }, { "Retry-After": "0" });
+    for (let i = 0; i < 8; i++) routes.push(limited);
+    routes.push((_, res) =>
+      json(res, 201, { image: image(), upload: { method: "PUT", url: "x", expiresAt: "y" } }),
+    );
+    const patient = new PicstackClient({
+      baseUrl,
+      token: "t",
+      retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 5, rateLimitedRetries: 10 },
+    });
+    const created = await patient.createImage({ filename: "a.jpg", contentType: "image/jpeg", size: 3 });
+    expect(created.image.id).toBe("img1");
+    expect(seen).toHaveLength(9);
+
+    // By default a 429 gets `retries` attempts, then its error reaches the caller.
+    seen = [];
+    routes = [];
+    for (let i = 0; i < 4; i++) routes.push(limited);
+    await expect(client().getImage("img1")).rejects.toMatchObject({ status: 429, retryAfterSeconds: 0 });
+    expect(seen).toHaveLength(4);
+  });
+
   it("retries 5xx for GET but never for POST /images, which may have created an image", async () => {
     routes.push((_, res) => json(res, 503, { error: { code: "service_unavailable", message: "x" } }));
     routes.push((_, res) => json(res, 200, image({ status: "ready" })));

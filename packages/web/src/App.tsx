@@ -4,9 +4,11 @@ import {
   cognitoSignIn,
   completeCognitoSignIn,
   devSignIn,
+  expiresAt,
   loadSession,
   type Session,
   saveSession,
+  watchSession,
 } from "./auth.js";
 import { loadConfig, type WebConfig } from "./config.js";
 import { Gallery } from "./Gallery.js";
@@ -36,6 +38,25 @@ export function App() {
     setSession(undefined);
     setProblem(message);
   };
+
+  // Another tab signed in or out: follow it.
+  useEffect(() => watchSession(setSession), []);
+
+  // The token's expiry ends the session here too, not only at the next refused request.
+  useEffect(() => {
+    const exp = session && expiresAt(session.token);
+    if (exp === undefined) return;
+    // setTimeout's delay is a 32-bit number of milliseconds.
+    const timer = setTimeout(
+      () => {
+        saveSession(undefined);
+        setSession(undefined);
+        setProblem("Your session ended; sign in again");
+      },
+      Math.min(Math.max(0, exp - Date.now()), 2 ** 31 - 1),
+    );
+    return () => clearTimeout(timer);
+  }, [session]);
 
   return (
     <div className="app">

@@ -3,7 +3,35 @@ import type { Image, PicstackClient } from "@picstack/sdk";
 import { useEffect, useId, useRef, useState } from "react";
 
 const formatBytes = (n: number) =>
-  n < 1024 * 1024 ? `${(n / 1024).toFixed(0)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  n < 1024
+    ? `${n} B`
+    : n < 1024 * 1024
+      ? `${(n / 1024).toFixed(0)} KiB`
+      : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+/** The size row: the declared bytes and, once processed, the pixels; nothing when neither is known. */
+function sizeText(image: Image): string | undefined {
+  const parts: string[] = [];
+  if (image.size > 0) parts.push(formatBytes(image.size));
+  if (image.width && image.height)
+    parts.push(`${image.width}×${image.height}${image.format ? ` ${image.format}` : ""}`);
+  return parts.length ? parts.join(", ") : undefined;
+}
+
+function analysisText(analysis: Image["analysis"]): string {
+  switch (analysis.status) {
+    case "done":
+      return analysis.description ?? "Analysed";
+    case "pending":
+      return "Analysing…";
+    case "failed":
+      return `Analysis failed${analysis.error ? `: ${analysis.error.message}` : ""}`;
+    case "skipped":
+      return "Not analysed: the image failed";
+    default:
+      return "Not analysed";
+  }
+}
 
 export function Details(props: {
   client: PicstackClient;
@@ -56,14 +84,7 @@ export function Details(props: {
     }
   };
 
-  const analysis =
-    image.analysis.status === "done"
-      ? image.analysis.description
-      : image.analysis.status === "pending"
-        ? "Analysing…"
-        : image.analysis.status === "failed"
-          ? `Analysis failed${image.analysis.error ? `: ${image.analysis.error.message}` : ""}`
-          : "Not analysed";
+  const size = sizeText(image);
 
   return (
     <dialog ref={dialog} className="details" aria-labelledby={headingId}>
@@ -82,18 +103,33 @@ export function Details(props: {
           )}
         </div>
         <div className="facts">
-          {image.status === "failed" && image.error && (
-            <p className="error-text">
-              {image.error.message} ({image.error.code})
+          {image.status === "failed" && (
+            <div className="failure" role="note" aria-label="Why it failed">
+              <strong>Upload failed</strong>
+              {image.error ? (
+                <p className="error-text">
+                  {image.error.message} <code>{image.error.code}</code>
+                </p>
+              ) : (
+                <p className="error-text">The server gave no reason.</p>
+              )}
+            </div>
+          )}
+          <p className="description">{analysisText(image.analysis)}</p>
+          {image.urls?.original && (
+            <p>
+              <a href={image.urls.original} target="_blank" rel="noopener noreferrer">
+                Open original
+              </a>
             </p>
           )}
-          <p className="description">{analysis}</p>
           <dl>
-            <dt>Size</dt>
-            <dd>
-              {formatBytes(image.size)}
-              {image.width ? `, ${image.width}×${image.height} ${image.format ?? ""}` : ""}
-            </dd>
+            {size && (
+              <>
+                <dt>Size</dt>
+                <dd>{size}</dd>
+              </>
+            )}
             <dt>Uploaded</dt>
             <dd>{new Date(image.createdAt).toLocaleString()}</dd>
             {image.exif?.camera && (

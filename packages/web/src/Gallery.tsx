@@ -21,6 +21,12 @@ import { useImages } from "./gallery/useImages.js";
 import { useLiveStatus } from "./gallery/useLiveStatus.js";
 import { useUploads } from "./gallery/useUploads.js";
 
+/**
+ * 429s one request rides out before its row shows Retry. At the default write limit (one a second
+ * after a burst of 30) three uploads in flight each wait about three `Retry-After`s per request.
+ */
+const RATE_LIMITED_RETRIES = 100;
+
 export function Gallery(props: { config: WebConfig; session: Session; onSessionEnded: () => void }) {
   const { config, session } = props;
   // Held in a ref so the callbacks below stay stable while the parent passes a new function each render.
@@ -33,6 +39,9 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
         baseUrl: config.apiUrl,
         token: session.token,
         maxUploadBytes: config.maxUploadBytes,
+        // A 429 means the API did nothing: wait as Retry-After says and send again, as long as it takes a
+        // large drop to get through the per-user limit.
+        retry: { rateLimitedRetries: RATE_LIMITED_RETRIES },
       }),
     [config, session.token],
   );
@@ -57,6 +66,7 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
     maxUploadBytes: config.maxUploadBytes,
     onCreated: images.upsert,
     onUpdate: images.refresh,
+    onRemoved: images.removeItem,
     onUnauthorized: endSession,
   });
   const deletion = useDeleteWithUndo(client, images, fail);
@@ -68,7 +78,7 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
       <ErrorBanner message={error} onDismiss={() => setError(undefined)} />
       <DropZone maxUploadBytes={config.maxUploadBytes} onFiles={uploads.start} />
       <RejectedFiles reasons={uploads.rejected} onDismiss={uploads.dismissRejected} />
-      <UploadList uploads={uploads.uploads} onClear={uploads.clearFinished} />
+      <UploadList uploads={uploads.uploads} onRetry={uploads.retry} onClear={uploads.clearFinished} />
       <FilterBar filters={filters} tagCounts={images.tagCounts} onChange={setFilters} />
       <ImageGrid
         items={images.items}

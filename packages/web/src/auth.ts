@@ -12,26 +12,52 @@ export interface Session {
 const KEY = "picstack.session";
 const VERIFIER = "picstack.pkce";
 
-export function loadSession(): Session | undefined {
-  const raw = sessionStorage.getItem(KEY);
-  if (!raw) return undefined;
+/** The token's expiry (epoch ms) from its `exp` claim; undefined when it has none or is not a JWT. */
+export function expiresAt(token: string): number | undefined {
   try {
-    const session = JSON.parse(raw) as Session;
-    const payload = JSON.parse(
-      atob(session.token.split(".")[1]?.replace(/-/g, "+").replace(/_/g, "/") ?? ""),
-    ) as {
-      exp?: number;
+    const payload = JSON.parse(atob(token.split(".")[1]?.replace(/-/g, "+").replace(/_/g, "/") ?? "")) as {
+      exp?: unknown;
     };
-    if (payload.exp && payload.exp * 1000 < Date.now()) return undefined;
-    return session;
+    return typeof payload.exp === "number" ? payload.exp * 1000 : undefined;
   } catch {
     return undefined;
   }
 }
 
+/**
+ * The saved session, if its token has not expired. Kept in localStorage so every tab of this origin
+ * shares it (a bearer token, readable by this origin's scripts, as sessionStorage was); an expired or
+ * unreadable one is removed.
+ */
+export function loadSession(): Session | undefined {
+  const raw = localStorage.getItem(KEY);
+  if (!raw) return undefined;
+  try {
+    const session = JSON.parse(raw) as Session;
+    if (typeof session.token !== "string" || typeof session.user !== "string")
+      throw new Error("not a session");
+    const exp = expiresAt(session.token);
+    if (exp !== undefined && exp <= Date.now()) throw new Error("expired");
+    return session;
+  } catch {
+    localStorage.removeItem(KEY);
+    return undefined;
+  }
+}
+
+/** Saves the session for every tab, or (undefined) signs every tab out. */
 export function saveSession(session: Session | undefined): void {
-  if (session) sessionStorage.setItem(KEY, JSON.stringify(session));
-  else sessionStorage.removeItem(KEY);
+  if (session) localStorage.setItem(KEY, JSON.stringify(session));
+  else localStorage.removeItem(KEY);
+}
+
+/** Calls `onChange` when another tab signs in or out. */
+export function watchSession(onChange: (session: Session | undefined) => void): () => void {
+  const listener = (event: StorageEvent) => {
+    if (event.key === KEY || event.key === null) onChange(loadSession());
+  };
+  window.addEventListener("storage", listener);
+  return () => window.removeEventListener("storage", listener);
 }
 
 export async function devSignIn(

@@ -18,6 +18,9 @@ import { type RouteSpec, routes } from "@picstack/infrastructure";
 import * as z from "zod";
 import { header } from "./headers.js";
 
+/** The files `GET /docs/{asset}` serves (api-docs.ts); listed here so the document needs no file access. */
+export const DOCS_ASSET_NAMES = ["swagger-ui-bundle.js", "swagger-ui.css", "init.js"] as const;
+
 type Schema = Record<string, unknown>;
 
 const healthSchema = z.object({
@@ -176,7 +179,8 @@ export interface DocumentOptions {
 
 /** What each route documents, keyed like the route declaration. */
 function operation(route: RouteSpec, options: DocumentOptions): Schema {
-  const operationId = route.path === "/docs" ? "apiDocsPage" : route.function;
+  const operationId =
+    route.path === "/docs" ? "apiDocsPage" : route.path === "/docs/{asset}" ? "apiDocsAsset" : route.function;
   const op = (spec: Schema) => ({ operationId, ...spec });
   switch (`${route.method} ${route.path}`) {
     case "POST /images": {
@@ -300,10 +304,35 @@ function operation(route: RouteSpec, options: DocumentOptions): Schema {
       });
     case "GET /docs":
       return op({
-        summary: "A readable page of this document",
+        summary: "This document as an interactive reference (Swagger UI); `/docs/` answers the same",
         security: [],
         responses: {
           "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+          ...errors({ 500: ["internal_error"] }),
+        },
+      });
+    case "GET /docs/{asset}":
+      return op({
+        summary: "A file of the reference page: its script and stylesheet, served by the API itself",
+        security: [],
+        parameters: [
+          {
+            name: "asset",
+            in: "path",
+            required: true,
+            description: "A file the page links to",
+            schema: { type: "string", enum: [...DOCS_ASSET_NAMES] },
+          },
+        ],
+        responses: {
+          "200": {
+            description: "The file",
+            content: {
+              "text/javascript": { schema: { type: "string" } },
+              "text/css": { schema: { type: "string" } },
+            },
+          },
+          "404": { description: "No such file (`asset_not_found`)", content: errorContent },
           ...errors({ 500: ["internal_error"] }),
         },
       });

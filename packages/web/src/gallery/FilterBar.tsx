@@ -1,4 +1,4 @@
-/** The filters above the grid: tag chips (the most used tags seen so far), a date range and a status. */
+/** The filters above the grid: tag chips (from the images listed now), a date range and a status. */
 import type { ImageStatus } from "@picstack/sdk";
 import type { Filters } from "./filters.js";
 
@@ -23,6 +23,9 @@ export function FilterBar(props: {
             onClick={() => onChange((f) => ({ ...f, tag: f.tag === tag ? undefined : tag }))}
           >
             {tag}
+            <span className="count" aria-hidden="true">
+              {props.tagCounts.get(tag) ?? 0}
+            </span>
           </button>
         ))}
       </fieldset>
@@ -67,14 +70,15 @@ export function FilterBar(props: {
 }
 
 /**
- * Known tags, most used first. Computed on every render, which is whenever the images change; the
- * selected tag stays offered even when it is no longer among the most used, so it can be cleared.
+ * The tags of the listed images: the most used ones (up to MAX_CHIPS, ties by name), shown in
+ * alphabetical order so a chip stays where it is while counts change. The selected tag stays offered
+ * even when no listed image carries it any more, so it can be cleared.
  */
-function chipTags(counts: ReadonlyMap<string, number>, selected: string | undefined): string[] {
+export function chipTags(counts: ReadonlyMap<string, number>, selected: string | undefined): string[] {
   const tags = [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([t]) => t)
     .slice(0, MAX_CHIPS);
-  if (selected && !tags.includes(selected)) tags.unshift(selected);
-  return tags;
+  if (selected && !tags.includes(selected)) tags.push(selected);
+  return tags.sort((a, b) => a.localeCompare(b));
 }

@@ -1,4 +1,7 @@
-/** One image in the grid: its thumbnail (or its status while there is none), status badge and first tags. */
+/**
+ * One image in the grid: its thumbnail (or its status while there is none), its filename (cut with an
+ * ellipsis, the whole name on hover), status badge and all its tags, wrapped.
+ */
 import type { Image } from "@picstack/sdk";
 
 export function ImageCard(props: { image: Image; onOpen: (id: string) => void }) {
@@ -26,8 +29,17 @@ export function ImageCard(props: { image: Image; onOpen: (id: string) => void })
         </span>
       )}
       <span className="caption">
-        <span className={`badge ${image.status}`}>{image.status}</span>
-        <span className="tags">{image.tags.slice(0, 3).join(" · ")}</span>
+        <span className="filename" title={image.filename}>
+          {image.filename}
+        </span>
+        <span className="meta">
+          <span className={`badge ${image.status}`}>{image.status}</span>
+          {image.tags.map((tag) => (
+            <span key={tag} className="tag">
+              {tag}
+            </span>
+          ))}
+        </span>
       </span>
     </button>
   );

@@ -1,10 +1,10 @@
 /**
  * The listed images: the first page for the current filters, the pages after it, and every local change
  * to the list (an upload's new card, a newer copy from a poll, a delete and its undo). It also counts
- * the tags it has seen, for the tag chips.
+ * the tags of the images listed now, for the tag chips: a tag whose last image went goes with it.
  */
 import type { Image, ListImagesQuery, PicstackClient } from "@picstack/sdk";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { type Filters, toQuery } from "./filters.js";
 
 export interface ImageList {
@@ -13,7 +13,7 @@ export interface ImageList {
   loading: boolean;
   /** The first page for the current filters has arrived. */
   loaded: boolean;
-  /** How many listed or uploaded images carried each tag. */
+  /** How many of the listed images carry each tag. */
   tagCounts: ReadonlyMap<string, number>;
   loadMore: () => void;
   upsert: (image: Image) => void;
@@ -29,47 +29,33 @@ export function useImages(client: PicstackClient, filters: Filters, fail: (e: un
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const [loaded, setLoaded] = useState(false);
-  const knownTags = useRef(new Map<string, number>());
   // Each change of filters is a new generation; a page that arrives for an older one is dropped.
   const generation = useRef(0);
 
-  const remember = useCallback((images: Image[]) => {
-    for (const image of images)
-      for (const tag of image.tags) knownTags.current.set(tag, (knownTags.current.get(tag) ?? 0) + 1);
-  }, []);
-
   /** An image the user just uploaded: shown at the top, or updated where it is. */
-  const upsert = useCallback(
-    (image: Image) => {
-      remember([image]);
-      setItems((current) => {
-        const at = current.findIndex((i) => i.id === image.id);
-        if (at === -1) return [image, ...current];
-        const copy = [...current];
-        copy[at] = image;
-        return copy;
-      });
-    },
-    [remember],
-  );
+  const upsert = useCallback((image: Image) => {
+    setItems((current) => {
+      const at = current.findIndex((i) => i.id === image.id);
+      if (at === -1) return [image, ...current];
+      const copy = [...current];
+      copy[at] = image;
+      return copy;
+    });
+  }, []);
 
   /**
    * A newer copy of a listed image, from a poll or the details dialog. Only updates: an answer that
    * was in flight while the image was deleted must not bring its card back.
    */
-  const refresh = useCallback(
-    (image: Image) => {
-      remember([image]);
-      setItems((current) => {
-        const at = current.findIndex((i) => i.id === image.id);
-        if (at === -1) return current;
-        const copy = [...current];
-        copy[at] = image;
-        return copy;
-      });
-    },
-    [remember],
-  );
+  const refresh = useCallback((image: Image) => {
+    setItems((current) => {
+      const at = current.findIndex((i) => i.id === image.id);
+      if (at === -1) return current;
+      const copy = [...current];
+      copy[at] = image;
+      return copy;
+    });
+  }, []);
 
   const query = useCallback((): ListImagesQuery => toQuery(filters), [filters]);
 
@@ -95,14 +81,13 @@ export function useImages(client: PicstackClient, filters: Filters, fail: (e: un
     fetchPage(query())
       .then((page) => {
         if (run !== generation.current) return;
-        remember(page.items);
         setItems(page.items);
         setNextCursor(page.nextCursor);
         setLoaded(true);
       })
       .catch(fail)
       .finally(() => run === generation.current && setLoading(false));
-  }, [fetchPage, query, fail, remember]);
+  }, [fetchPage, query, fail]);
 
   const loadMore = useCallback(() => {
     if (!nextCursor || loading) return;
@@ -111,13 +96,12 @@ export function useImages(client: PicstackClient, filters: Filters, fail: (e: un
     fetchPage({ ...query(), cursor: nextCursor })
       .then((page) => {
         if (run !== generation.current) return;
-        remember(page.items);
         setItems((current) => [...current, ...page.items.filter((i) => !current.some((c) => c.id === i.id))]);
         setNextCursor(page.nextCursor);
       })
       .catch(fail)
       .finally(() => setLoading(false));
-  }, [fetchPage, query, nextCursor, loading, fail, remember]);
+  }, [fetchPage, query, nextCursor, loading, fail]);
 
   const removeItem = (id: string) => {
     const index = items.findIndex((i) => i.id === id);
@@ -127,12 +111,18 @@ export function useImages(client: PicstackClient, filters: Filters, fail: (e: un
 
   const insertItem = (image: Image, index: number) => setItems((current) => insertAt(current, image, index));
 
+  const tagCounts = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const image of items) for (const tag of image.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    return counts;
+  }, [items]);
+
   return {
     items,
     nextCursor,
     loading,
     loaded,
-    tagCounts: knownTags.current,
+    tagCounts,
     loadMore,
     upsert,
     refresh,

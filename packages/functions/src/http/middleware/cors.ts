@@ -7,12 +7,13 @@ import { config } from "../../config.js";
  * origin is fixed, never the request's `Origin` reflected back, so another site's page cannot read
  * the answers. API Gateway answers preflight requests itself (stacks/Api.ts, which sends the same
  * `Access-Control-Allow-Origin` and `Vary` on its own error answers), so the middleware's preflight
- * answer stays off (its default).
+ * answer stays off (its default). `Retry-After` is exposed so a page can wait as a 429 says.
  */
 export function cors() {
   return httpCors({
     origin: config().webOrigin,
     vary: "Origin",
     credentials: corsPolicy.api.allowCredentials,
+    exposeHeaders: corsPolicy.api.exposeHeaders.join(", "),
   });
 }
