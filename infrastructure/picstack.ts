@@ -66,6 +66,11 @@ export interface FunctionSpec {
    * root, `to` a path in the bundle, where the handler reads them.
    */
   files?: ReadonlyArray<{ from: string; to: string }>;
+  /**
+   * Settings of the runtime itself (the C library, Node), set as they are on the function: not the
+   * application's configuration, which `environmentOf` derives from the permissions.
+   */
+  runtimeEnvironment?: Readonly<Record<string, string>>;
 }
 
 /** The API returns presigned download URLs for an image's original and thumbnails. */
@@ -187,6 +192,15 @@ export const functions = {
       },
       queue: "consume",
       openAiKey: true,
+    },
+    runtimeEnvironment: {
+      // glibc gives each thread that allocates its own malloc arena (up to 8 per core) and keeps what is
+      // freed in it: libvips' buffers, allocated on whichever libuv thread ran an image, stay resident as
+      // batches go by. Two arenas (glibc's own tunable; sharp's documentation warns about this allocator
+      // for the same reason): the worst batches one after another in one process (five 100 MP GIFs,
+      // progressive JPEGs, interlaced PNGs, then HEIC grids with alpha; `test/memory/probe.ts`) peaked
+      // at 752–780 MiB without it and at 584–617 MiB with it, for 5% more time.
+      MALLOC_ARENA_MAX: "2",
     },
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -349,8 +363,10 @@ export type IndexName = keyof typeof table.indexes;
  * process and at 728 MiB (71% of the 1024 MB function, under the 75% target) in the worker itself, five
  * records in one invocation on the local stack (`npm run test:reliability -- --only memory`). A HEIC
  * grid is decoded by libheif in WebAssembly a tile at a time into 4 bytes a pixel (with alpha), freed
- * once resized: five of them peaked at 653 MiB (64%) in the worker. That keeps
- * the 100 MP limit, which 48–100 MP phone cameras need. The AI calls of a batch still overlap: they wait
+ * once resized: five of them peaked at 653 MiB (64%) in the worker. One warm worker running all four
+ * worst batches in a row reached 731–760 MiB (71–74%), what glibc's per-thread arenas kept; with
+ * `MALLOC_ARENA_MAX=2` (`functions.processUpload.runtimeEnvironment`) it peaked at 625 MiB (61%). That
+ * keeps the 100 MP limit, which 48–100 MP phone cameras need. The AI calls of a batch still overlap: they wait
  * on the network, not on memory.
  */
 export const worker = {

@@ -178,9 +178,10 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
     cursorSecretArn: r.cursorSecret.secretArn,
     openAiKeySecretArn: r.openAiKeySecret.secretArn,
   };
-  const environment: Record<string, string> = Object.fromEntries(
-    environmentOf(spec.permissions).map((key) => [env[key], values[key]]),
-  );
+  const environment: Record<string, string> = {
+    ...spec.runtimeEnvironment,
+    ...Object.fromEntries(environmentOf(spec.permissions).map((key) => [env[key], values[key]])),
+  };
   const local = localMode(stack.stage);
   const fn = new SstFunction(stack, id, {
     handler: spec.handler,
