@@ -265,12 +265,17 @@ interface Instance {
 
 let shared: Instance | undefined;
 
+/** libheif's module factory, loaded once, on first use. */
+function libheif(): Promise<() => Libheif> {
+  loading ??= import("libheif-js/libheif-wasm/libheif-bundle.js").then(
+    (m) => (m.default ?? m) as unknown as () => Libheif,
+  );
+  return loading;
+}
+
 async function acquire(): Promise<Instance> {
   if (!shared) {
-    loading ??= import("libheif-js/libheif-wasm/libheif-bundle.js").then(
-      (m) => (m.default ?? m) as unknown as () => Libheif,
-    );
-    const factory = await loading;
+    const factory = await libheif();
     // Another caller may have made one while this one waited for the module.
     shared ??= { lib: factory(), open: 0, poisoned: false };
   }
@@ -280,10 +285,8 @@ async function acquire(): Promise<Instance> {
 
 /** A libheif of its own, for one large picture: dropped (and collected) when its file is released. */
 async function privateInstance(): Promise<Instance> {
-  loading ??= import("libheif-js/libheif-wasm/libheif-bundle.js").then(
-    (m) => (m.default ?? m) as unknown as () => Libheif,
-  );
-  const factory = await loading;
+  const factory = await libheif();
+  // Marked poisoned so that it is never reused: release() drops it with its last file.
   return { lib: factory(), open: 1, poisoned: true };
 }
 
