@@ -3,7 +3,7 @@
  * a mistyped flag, names the closest valid one ("unknown option --prot; did you mean --port?").
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { closest, distance } from "fastest-levenshtein";
+import { closestName } from "@picstack/cli/suggest";
 
 /** A command line the CLI cannot run: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -15,14 +15,11 @@ export class UsageError extends Error {
 
 /**
  * The valid flag closest to `given` (with or without dashes, `=value` ignored), when it is close enough
- * to be a typo: at most two edits, and no more than half the flag's letters.
+ * to be a typo: the `picstack` CLI's rule (closestName), so both command lines suggest alike.
  */
 export function suggestFlag(given: string, known: readonly string[]): string | undefined {
   const name = given.replace(/^-+/, "").split("=")[0] ?? "";
-  if (!name || known.length === 0) return undefined;
-  const best = closest(name, [...known]);
-  const edits = distance(name, best);
-  return edits <= 2 && edits * 2 <= best.length ? best : undefined;
+  return name ? closestName(name, known) : undefined;
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
