@@ -7,27 +7,7 @@ import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { api, outputs, s3, sqs, tokenFor, waitForStatus } from "./helpers.js";
-
-interface Created {
-  image: { id: string; createdAt: string };
-  upload: { url: string; headers: Record<string, string> };
-}
-
-async function upload(token: string, bytes: Buffer, contentType: string, filename: string) {
-  const created = await api<Created>("POST", "/images", {
-    token,
-    body: { filename, contentType, size: bytes.byteLength },
-  });
-  expect(created.status).toBe(201);
-  const put = await fetch(created.body.upload.url, {
-    method: "PUT",
-    headers: created.body.upload.headers,
-    body: bytes,
-  });
-  expect(put.status).toBe(200);
-  return created.body.image;
-}
+import { api, outputs, s3, sqs, tokenFor, uploadImage, waitForStatus } from "./helpers.js";
 
 function originalKey(image: { id: string; createdAt: string }, ext: string) {
   return `images/${image.createdAt.slice(0, 4)}/${image.createdAt.slice(5, 7)}/${image.id}.${ext}`;
@@ -91,7 +71,7 @@ describe("hostile files", () => {
     const bytes = await make();
 
     // Act
-    const image = await upload(token, Buffer.from(bytes), type, `hostile.${ext}`);
+    const image = await uploadImage(token, Buffer.from(bytes), type, `hostile.${ext}`);
     const done = await waitForStatus(token, image.id, ["ready", "failed"]);
 
     // Assess
@@ -127,9 +107,9 @@ describe("real images", () => {
       .toBuffer();
 
     const images = [
-      await upload(token, rotated, "image/jpeg", "rotated.jpg"),
-      await upload(token, transparent, "image/png", "transparent.png"),
-      await upload(token, animated, "image/gif", "animated.gif"),
+      await uploadImage(token, rotated, "image/jpeg", "rotated.jpg"),
+      await uploadImage(token, transparent, "image/png", "transparent.png"),
+      await uploadImage(token, animated, "image/gif", "animated.gif"),
     ];
     const [a, b, c] = (await Promise.all(
       images.map((i) => waitForStatus(token, i.id, ["ready", "failed"])),
@@ -190,7 +170,7 @@ describe("every supported kind of input", () => {
 
     // Act: all at once, so the worker gets them in shared batches.
     const images = await Promise.all(
-      fixtures.map(([name, , type, ext], i) => upload(token, made[i] as Buffer, type, `${name}.${ext}`)),
+      fixtures.map(([name, , type, ext], i) => uploadImage(token, made[i] as Buffer, type, `${name}.${ext}`)),
     );
     const done = await Promise.all(
       images.map((image) => waitForStatus(token, image.id, ["ready", "failed"], 90_000)),
@@ -212,7 +192,7 @@ describe("every supported kind of input", () => {
       new SendMessageCommand({ QueueUrl: o.queue, MessageBody: "this is not a notification" }),
     );
     const bytes = await base().jpeg().toBuffer();
-    const image = await upload(token, bytes, "image/jpeg", "good.jpg");
+    const image = await uploadImage(token, bytes, "image/jpeg", "good.jpg");
     expect(await waitForStatus(token, image.id, ["ready", "failed"])).toMatchObject({ status: "ready" });
   });
 });
@@ -224,7 +204,7 @@ describe("exactly once", () => {
     const bytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#789" } })
       .jpeg()
       .toBuffer();
-    const image = await upload(token, bytes, "image/jpeg", "dup.jpg");
+    const image = await uploadImage(token, bytes, "image/jpeg", "dup.jpg");
     const first = await waitForStatus(token, image.id, ["ready", "failed"]);
     const o = outputs();
     const notification = {

@@ -7,27 +7,11 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type HeicFixture, heicFixtures, isUpright, jpegInHeif, photoCorners } from "../heic-files.js";
-import { api, tokenFor, waitForStatus } from "./helpers.js";
+import { tokenFor, uploadImage, waitForStatus } from "./helpers.js";
 
-interface Created {
-  image: { id: string };
-  upload: { url: string; headers: Record<string, string> };
-}
-
-async function upload(token: string, filename: string, data: Buffer, contentType: string): Promise<string> {
-  const created = await api<Created>("POST", "/images", {
-    token,
-    body: { filename, contentType, size: data.byteLength },
-  });
-  expect(created.status).toBe(201);
-  const put = await fetch(created.body.upload.url, {
-    method: "PUT",
-    headers: created.body.upload.headers,
-    body: data,
-  });
-  expect(put.status).toBe(200);
-  return created.body.image.id;
-}
+/** The new image's id. */
+const upload = async (token: string, filename: string, data: Buffer, contentType: string) =>
+  (await uploadImage(token, data, contentType, filename)).id;
 
 async function download(url: unknown): Promise<Buffer> {
   const response = await fetch(url as string);

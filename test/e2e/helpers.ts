@@ -43,6 +43,22 @@ export async function api<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, body: parsed as T };
 }
 
+/** Creates an image and PUTs its bytes through the presigned URL, as a client does. */
+export async function uploadImage(token: string, bytes: Buffer, contentType: string, filename: string) {
+  const created = await api<{
+    image: { id: string; createdAt: string };
+    upload: { url: string; headers: Record<string, string> };
+  }>("POST", "/images", { token, body: { filename, contentType, size: bytes.byteLength } });
+  expect(created.status).toBe(201);
+  const put = await fetch(created.body.upload.url, {
+    method: "PUT",
+    headers: created.body.upload.headers,
+    body: bytes,
+  });
+  expect(put.status).toBe(200);
+  return created.body.image;
+}
+
 export function expectError(response: ApiResponse, status: number, code: string): void {
   expect(response.status).toBe(status);
   expect(response.body).toMatchObject({ error: { code, message: expect.any(String) } });
