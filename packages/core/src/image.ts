@@ -49,6 +49,14 @@ export interface ImageRecord {
   leaseUntil?: string;
   /** Set by a soft delete; the image is purged after the retention period. */
   deletedAt?: string;
+  /** SHA-256 (64 lower-case hex) the client declared at creation; the upload is bound to it. */
+  declaredSha256?: string;
+  /** Of the original the worker checked; set when the image becomes `ready` (the API's `checksum`). */
+  checksum?: { sha256: string };
+  /** Perceptual hash of the image (16 hex characters), set when the image becomes `ready`. */
+  phash?: string;
+  /** Embedding of the analysis text, when an embedding provider is configured; never sent to clients. */
+  embedding?: { model: string; vector: number[] };
 }
 
 /**

@@ -11,6 +11,7 @@ export * from "./patterns.js";
 export * from "./ports.js";
 export * from "./process-upload.service.js";
 export * from "./rate-limit.js";
+export * from "./search/types.js";
 export * from "./storage-layout.js";
 export * from "./tags.js";
 export * from "./upload-policy.js";
