@@ -538,6 +538,15 @@ export const env = {
   openAiBaseUrl: "OPENAI_BASE_URL",
   openAiModel: "PICSTACK_OPENAI_MODEL",
   openAiTimeoutMs: "PICSTACK_OPENAI_TIMEOUT_MS",
+  /**
+   * `openai` or `none`; default: `openai` when an OpenAI API key is configured, else `none` (text search
+   * only). Embeddings use the same key and `OPENAI_BASE_URL` as the analysis.
+   */
+  embeddingProvider: "PICSTACK_EMBEDDING_PROVIDER",
+  /** Default `text-embedding-3-small`. */
+  embeddingModel: "PICSTACK_EMBEDDING_MODEL",
+  /** Vector length asked of the model (default 256). */
+  embeddingDimensions: "PICSTACK_EMBEDDING_DIMENSIONS",
   /** Local only: the S3 endpoint clients reach for presigned URLs, and path-style addressing. */
   s3PublicEndpoint: "PICSTACK_S3_PUBLIC_ENDPOINT",
   s3ForcePathStyle: "PICSTACK_S3_FORCE_PATH_STYLE",

@@ -82,3 +82,13 @@ export interface SearchEngine {
   /** A JSON-serialisable snapshot that `SearchIndex.load` restores exactly. */
   toJSON(): unknown;
 }
+
+/**
+ * Turns text into unit-length vectors (the openai SDK's embeddings in packages/adapters). Absent when no
+ * embedding provider is configured: search is then text-only.
+ */
+export interface EmbeddingProvider {
+  readonly model: string;
+  readonly dimensions: number;
+  embed(texts: string[], signal?: AbortSignal): Promise<number[][]>;
+}
