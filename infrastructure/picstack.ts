@@ -48,6 +48,11 @@ export interface FunctionPermissions {
   openAiKey?: boolean;
   /** Read and write this user's rate-limit buckets (table items whose key starts `RATE#`), nothing else. */
   rateLimit?: boolean;
+  /**
+   * The search-index queue (`searchQueue`): `send` asks for a compaction of a user's index (SendMessage);
+   * `consume` is granted by the compactor's event source mapping.
+   */
+  searchIndex?: "send" | "consume";
 }
 
 export interface FunctionSpec {
@@ -75,6 +80,19 @@ export interface FunctionSpec {
 
 /** The API returns presigned download URLs for an image's original and thumbnails. */
 const PRESIGNED_DOWNLOADS = { objects: { originals: ["get"], thumbnails: ["get"] } } as const;
+
+/**
+ * The search routes: images' presigned downloads, and the per-user index snapshots (read, and listed so a
+ * snapshot a compactor has just replaced reads as 404 NoSuchKey, not 403).
+ */
+const SEARCH_READ = {
+  table: "read",
+  bucket: {
+    objects: { originals: ["get"], thumbnails: ["get"], search: ["get"] },
+    list: ["search"],
+  },
+  rateLimit: true,
+} as const;
 
 export const functions = {
   createImage: {
@@ -133,6 +151,36 @@ export const functions = {
     layers: [],
     permissions: { table: "readWrite", bucket: PRESIGNED_DOWNLOADS, queue: "send", rateLimit: true },
   },
+  searchImages: {
+    handler: "packages/functions/src/http/search-images.handler",
+    description: "POST /images/search: rank the caller's images by text (and embeddings)",
+    // The user's index is held in memory between requests (snapshot + pending changes): room for a
+    // library of 100,000 documents with 256-dimension embeddings, and CPU to score them all.
+    memorySize: 1024,
+    timeout: 15,
+    layers: [],
+    permissions: { ...SEARCH_READ, cursorSecret: true, searchIndex: "send", openAiKey: true },
+  },
+  similarImages: {
+    handler: "packages/functions/src/http/similar-images.handler",
+    description: "GET /images/{id}/similar: the caller's images most like one of theirs",
+    memorySize: 1024,
+    timeout: 15,
+    layers: [],
+    permissions: { ...SEARCH_READ, searchIndex: "send" },
+  },
+  indexSearch: {
+    handler: "packages/functions/src/jobs/index-search.handler",
+    description: "SQS consumer: fold a user's pending search changes into a new index snapshot",
+    memorySize: 1024,
+    timeout: 60,
+    layers: [],
+    permissions: {
+      table: "readWrite",
+      bucket: { objects: { search: ["get", "put", "delete"] }, list: ["search"] },
+      searchIndex: "consume",
+    },
+  },
   purgeDeleted: {
     handler: "packages/functions/src/jobs/purge-deleted.handler",
     description: "Scheduled: remove images deleted longer ago than the retention period",
@@ -142,6 +190,7 @@ export const functions = {
     permissions: {
       table: "readWrite",
       bucket: { objects: { originals: ["delete"], thumbnails: ["delete"] } },
+      searchIndex: "send",
     },
     schedule: "rate(1 hour)",
   },
@@ -192,6 +241,7 @@ export const functions = {
       },
       queue: "consume",
       openAiKey: true,
+      searchIndex: "send",
     },
     runtimeEnvironment: {
       // glibc gives each thread that allocates its own malloc arena (up to 8 per core) and keeps what is
@@ -225,6 +275,7 @@ export function environmentOf(permissions: FunctionPermissions) {
     "authJwksUrl",
     ...(permissions.cursorSecret ? (["cursorSecretArn"] as const) : []),
     ...(permissions.openAiKey ? (["openAiKeySecretArn"] as const) : []),
+    ...(permissions.searchIndex === "send" ? (["searchQueueUrl"] as const) : []),
   ] as const satisfies ReadonlyArray<keyof typeof env>;
 }
 
@@ -244,6 +295,8 @@ export interface RouteSpec {
 export const routes: ReadonlyArray<RouteSpec> = [
   { method: "POST", path: "/images", function: "createImage" },
   { method: "GET", path: "/images", function: "listImages" },
+  { method: "POST", path: "/images/search", function: "searchImages" },
+  { method: "GET", path: "/images/{id}/similar", function: "similarImages" },
   { method: "GET", path: "/images/{id}", function: "getImage" },
   { method: "PATCH", path: "/images/{id}", function: "updateImage" },
   { method: "DELETE", path: "/images/{id}", function: "deleteImage" },
@@ -291,6 +344,9 @@ export function gatewayResponseBody(response: { code: string; message: string })
 /** The function that consumes the analysis queue. */
 export const queueConsumer: FunctionId = "processUpload";
 
+/** The function that consumes the search-index queue (`searchQueue`). */
+export const searchQueueConsumer: FunctionId = "indexSearch";
+
 /**
  * DynamoDB single table: its attribute and index names, and the values its keys are made of. The
  * DynamoDB adapters build every key from these (packages/adapters/src/dynamodb-*.ts), and IAM scopes the
@@ -337,6 +393,15 @@ export const table = {
     rateLimit: "RATE#",
     /** `sk` of a token bucket. */
     rateLimitBucket: "BUCKET",
+    /**
+     * `pk` of a user's search index items, `SEARCH#{userId}` (docs/search.md): the index's state and the
+     * changes not yet folded into its snapshot in S3, read together with one Query.
+     */
+    search: "SEARCH#",
+    /** `sk` of a pending change of one image's search document, `DOC#{imageId}`. */
+    searchDoc: "DOC#",
+    /** `sk` of the index's state: `generation`, `snapshotKey`, `docs`. */
+    searchMeta: "META",
   },
   pointInTimeRecovery: true,
 } as const;
@@ -387,6 +452,34 @@ export const worker = {
   maxMemoryShare: 0.75,
 } as const;
 
+/**
+ * The search-index queue: messages `{ userId, force? }` ask the compactor (`indexSearch`) to fold a
+ * user's pending changes into a new snapshot. Sent best effort; a lost one only delays a compaction.
+ */
+export const searchQueue = {
+  visibilityTimeoutSeconds: 60 * 6,
+  maxReceiveCount: 3,
+  retentionSeconds: 4 * 24 * 60 * 60,
+  deadLetterRetentionSeconds: 14 * 24 * 60 * 60,
+  /** Messages of one user in a batch are compacted once. */
+  batchSize: 10,
+  maxBatchingWindowSeconds: 2,
+} as const;
+
+/**
+ * How the per-user search index is kept (docs/search.md). A compaction without `force` is skipped below
+ * `compactAtPending` changes: folding a handful saves less than the snapshot write costs, and a read
+ * applies pending changes anyway. A search that sees more than `requestCompactionAbove` asks for one.
+ */
+export const searchIndex = {
+  compactAtPending: 25,
+  requestCompactionAbove: 100,
+  /** Documents the search functions keep in memory across users (an LRU of whole indexes). */
+  cacheDocs: 200_000,
+  /** Query embeddings kept per container. */
+  embeddingCache: 500,
+} as const;
+
 /** The analysis queue and its dead-letter queue. */
 export const queue = {
   /** Longer than the consumer's timeout, with room for a retry inside one receive (AWS advises 6×). */
@@ -420,6 +513,8 @@ export const bucketAreaPrefixes = {
   originals: "images/",
   /** `thumbnails/{yyyy}/{mm}/{id}_{size}.webp`. */
   thumbnails: "thumbnails/",
+  /** Per-user search index snapshots: `search/{userId}/{generation}-{nonce}.json.gz`. */
+  search: "search/",
 } as const;
 
 /** A part of the bucket by key prefix (`bucketAreaPrefixes`). */
@@ -511,6 +606,8 @@ export const env = {
   table: "PICSTACK_TABLE",
   bucket: "PICSTACK_BUCKET",
   queueUrl: "PICSTACK_QUEUE_URL",
+  /** The search-index queue (functions with `searchIndex: "send"`). */
+  searchQueueUrl: "PICSTACK_SEARCH_QUEUE_URL",
   webOrigin: "PICSTACK_WEB_ORIGIN",
   authIssuer: "PICSTACK_AUTH_ISSUER",
   authAudience: "PICSTACK_AUTH_AUDIENCE",

@@ -5,6 +5,8 @@ import {
   queueConsumer,
   queue as queueSpec,
   RUNTIME,
+  searchQueueConsumer,
+  searchQueue as searchQueueSpec,
 } from "@picstack/infrastructure";
 import { buildSharpLayerSync, SHARP_LAYER_CPU } from "@picstack/infrastructure/layers/sharp";
 import { Duration } from "aws-cdk-lib";
@@ -59,5 +61,18 @@ export function Analysis({ stack }: StackContext) {
     }),
   );
 
-  return { worker, sharpLayer };
+  // The search-index compactor: messages of one user in a batch are folded once (docs/search.md).
+  if (searchQueueSpec.visibilityTimeoutSeconds <= functions[searchQueueConsumer].timeout) {
+    throw new Error("The search queue's visibility timeout must exceed the compactor's timeout");
+  }
+  const compactor = picstackFunction(stack, searchQueueConsumer, { ...storage, auth });
+  compactor.addEventSource(
+    new SqsEventSource(storage.searchQueue, {
+      batchSize: searchQueueSpec.batchSize,
+      maxBatchingWindow: Duration.seconds(searchQueueSpec.maxBatchingWindowSeconds),
+      reportBatchItemFailures: true,
+    }),
+  );
+
+  return { worker, compactor, sharpLayer };
 }

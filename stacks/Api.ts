@@ -8,6 +8,7 @@ import {
   gatewayResponses,
   queueConsumer,
   routes,
+  searchQueueConsumer,
 } from "@picstack/infrastructure";
 import * as apig from "aws-cdk-lib/aws-apigateway";
 import { ApiGatewayV1Api, type Function as SstFunction, type StackContext, use } from "sst/constructs";
@@ -20,11 +21,15 @@ export function Api({ stack, app }: StackContext) {
   const storage = use(Storage);
   const { auth } = use(Auth);
 
-  // Every declared function is deployed: behind a route here, as the queue consumer (Analysis) or on its
+  // Every declared function is deployed: behind a route here, as a queue consumer (Analysis) or on its
   // schedule (Jobs).
   const routed = new Set<FunctionId>(routes.map((r) => r.function));
   const unused = (Object.keys(functions) as FunctionId[]).filter(
-    (id) => !routed.has(id) && id !== queueConsumer && !(functions[id] as FunctionSpec).schedule,
+    (id) =>
+      !routed.has(id) &&
+      id !== queueConsumer &&
+      id !== searchQueueConsumer &&
+      !(functions[id] as FunctionSpec).schedule,
   );
   if (unused.length) throw new Error(`Functions with no route and no queue: ${unused.join(", ")}`);
 

@@ -2,7 +2,13 @@
  * Data resources: the private image bucket, the analysis queue with its dead-letter queue, the S3 →
  * SQS notification for new uploads, and the DynamoDB table with its user and tag indexes.
  */
-import { bucket as bucketSpec, cors, queue as queueSpec, table as tableSpec } from "@picstack/infrastructure";
+import {
+  bucket as bucketSpec,
+  cors,
+  queue as queueSpec,
+  searchQueue as searchQueueSpec,
+  table as tableSpec,
+} from "@picstack/infrastructure";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -55,6 +61,21 @@ export function Storage({ stack, app }: StackContext) {
     deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: queueSpec.maxReceiveCount },
   });
 
+  // Compaction requests for the per-user search indexes (docs/search.md), with a dead-letter queue of
+  // their own: a user whose compaction keeps failing is visible there, and searches still answer.
+  const searchDeadLetterQueue = new sqs.Queue(stack, "SearchIndexDeadLetter", {
+    retentionPeriod: Duration.seconds(searchQueueSpec.deadLetterRetentionSeconds),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
+  const searchQueue = new sqs.Queue(stack, "SearchIndex", {
+    visibilityTimeout: Duration.seconds(searchQueueSpec.visibilityTimeoutSeconds),
+    retentionPeriod: Duration.seconds(searchQueueSpec.retentionSeconds),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    deadLetterQueue: { queue: searchDeadLetterQueue, maxReceiveCount: searchQueueSpec.maxReceiveCount },
+  });
+
   bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(queue), {
     prefix: bucketSpec.uploadPrefix,
   });
@@ -102,7 +123,18 @@ export function Storage({ stack, app }: StackContext) {
     TableName: table.tableName,
     QueueUrl: queue.queueUrl,
     DeadLetterQueueUrl: deadLetterQueue.queueUrl,
+    SearchQueueUrl: searchQueue.queueUrl,
+    SearchDeadLetterQueueUrl: searchDeadLetterQueue.queueUrl,
   });
 
-  return { bucket, queue, deadLetterQueue, table, cursorSecret, openAiKeySecret };
+  return {
+    bucket,
+    queue,
+    deadLetterQueue,
+    searchQueue,
+    searchDeadLetterQueue,
+    table,
+    cursorSecret,
+    openAiKeySecret,
+  };
 }

@@ -33,6 +33,8 @@ export interface FunctionResources {
   bucket: s3.IBucket;
   table: dynamodb.ITable;
   queue: sqs.IQueue;
+  /** Compaction requests for the search indexes (functions with `searchIndex: "send"`). */
+  searchQueue: sqs.IQueue;
   auth: { issuer: string; audience: string; jwksUrl: string };
   /** Signs list cursors (functions whose permissions declare `cursorSecret`). */
   cursorSecret: secretsmanager.ISecret;
@@ -129,6 +131,11 @@ export function policyStatements(
       }),
     );
   }
+  if (permissions.searchIndex === "send") {
+    statements.push(
+      new iam.PolicyStatement({ actions: ["sqs:SendMessage"], resources: [r.searchQueue.queueArn] }),
+    );
+  }
   if (permissions.rateLimit) {
     // Only the rate-limit items: every key the call touches must start with their prefix.
     statements.push(
@@ -171,6 +178,7 @@ export function picstackFunction(stack: Stack, id: FunctionId, r: FunctionResour
     table: r.table.tableName,
     bucket: r.bucket.bucketName,
     queueUrl: r.queue.queueUrl,
+    searchQueueUrl: r.searchQueue.queueUrl,
     webOrigin: webOrigin(stack.node.root as App),
     authIssuer: r.auth.issuer,
     authAudience: r.auth.audience,

@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import { capacity, queueConsumer } from "@picstack/infrastructure";
 import { afterEach, describe, expect, it } from "vitest";
 import { LOCAL_WEB_ORIGIN, webOrigin } from "../settings.js";
-import { lambdaOf, onlyOf } from "./helpers.js";
+import { lambdaOf, mappingOf, onlyOf } from "./helpers.js";
 import { type DeployEnv, type Synthesized, synthesize, TEST_WEB_ORIGIN } from "./synth.js";
 
 const STAGE = "staging";
@@ -128,7 +128,7 @@ describe("capacity overrides", () => {
 
     // Assess
     const [, worker] = lambdaOf(s.templates.Analysis, queueConsumer);
-    const [, mapping] = onlyOf(s.templates.Analysis, "AWS::Lambda::EventSourceMapping");
+    const mapping = mappingOf(s.templates.Analysis, queueConsumer);
     expect(worker.Properties.ReservedConcurrentExecutions).toBeUndefined();
     expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: capacity.worker.maximum });
   });
@@ -148,15 +148,11 @@ describe("capacity overrides", () => {
     // Assess
     expect(capacity.worker.maximum).toBeGreaterThan(3);
     expect(lambdaOf(a.templates.Analysis, queueConsumer)[1].Properties.ReservedConcurrentExecutions).toBe(3);
-    expect(
-      onlyOf(a.templates.Analysis, "AWS::Lambda::EventSourceMapping")[1].Properties.ScalingConfig,
-    ).toEqual({
+    expect(mappingOf(a.templates.Analysis, queueConsumer).Properties.ScalingConfig).toEqual({
       MaximumConcurrency: 3,
     });
     expect(lambdaOf(b.templates.Analysis, queueConsumer)[1].Properties.ReservedConcurrentExecutions).toBe(50);
-    expect(
-      onlyOf(b.templates.Analysis, "AWS::Lambda::EventSourceMapping")[1].Properties.ScalingConfig,
-    ).toEqual({
+    expect(mappingOf(b.templates.Analysis, queueConsumer).Properties.ScalingConfig).toEqual({
       MaximumConcurrency: 40,
     });
   });

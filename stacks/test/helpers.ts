@@ -39,6 +39,16 @@ export function lambdaOf(template: Template, id: FunctionId): [string, Resource]
   return matches[0] as [string, Resource];
 }
 
+/** The event source mapping that feeds the declared queue consumer `id` in `template`. */
+export function mappingOf(template: Template, id: FunctionId): Resource {
+  const [fnId] = lambdaOf(template, id);
+  const found = resourcesOf(template, "AWS::Lambda::EventSourceMapping").filter(
+    ([, m]) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: fnId }),
+  );
+  expect(found, `event source mapping of ${id}`).toHaveLength(1);
+  return (found[0] as [string, Resource])[1];
+}
+
 export function actionsOf(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 }

@@ -24,6 +24,8 @@ import {
   queueConsumer,
   queue as queueSpec,
   routes,
+  searchQueueConsumer,
+  searchQueue as searchQueueSpec,
   table as tableSpec,
   testSettings,
 } from "@picstack/infrastructure";
@@ -36,6 +38,7 @@ import {
   allStatementsOf,
   apiPathOf,
   lambdaOf,
+  mappingOf as mappingIn,
   onlyOf,
   type Resource,
   refersTo,
@@ -74,9 +77,12 @@ afterAll(() => {
 
 const scheduleOf = (id: FunctionId) => (functions[id] as FunctionSpec).schedule;
 
-/** The stack a declared function lives in: the queue consumer in Analysis, scheduled ones in Jobs, routed ones in Api. */
+/** The event source mapping that feeds a queue consumer (in Analysis). */
+const mappingOf = (id: FunctionId) => mappingIn(analysis, id);
+
+/** The stack a declared function lives in: the queue consumers in Analysis, scheduled ones in Jobs, routed ones in Api. */
 function templateOf(id: FunctionId): Template {
-  if (id === queueConsumer) return analysis;
+  if (id === queueConsumer || id === searchQueueConsumer) return analysis;
   return scheduleOf(id) ? jobs : api;
 }
 
@@ -88,11 +94,21 @@ function secretId(prefix: string): string {
 
 function storageIds() {
   const queues = resourcesOf(storage, "AWS::SQS::Queue");
+  // The analysis queue and the search-index queue, each with its dead-letter queue (by construct id).
+  const queueOf = (prefix: string, deadLetter: boolean) =>
+    (queues.find(
+      ([id, q]) =>
+        id.startsWith(prefix) &&
+        id.includes("DeadLetter") === deadLetter &&
+        Boolean(q.Properties.RedrivePolicy) !== deadLetter,
+    ) ?? [""])[0];
   return {
     bucket: onlyOf(storage, "AWS::S3::Bucket")[0],
     table: onlyOf(storage, "AWS::DynamoDB::Table")[0],
-    queue: (queues.find(([, q]) => q.Properties.RedrivePolicy) ?? [""])[0],
-    deadLetterQueue: (queues.find(([, q]) => !q.Properties.RedrivePolicy) ?? [""])[0],
+    queue: queueOf("Analysis", false),
+    deadLetterQueue: queueOf("Analysis", true),
+    searchQueue: queueOf("SearchIndex", false),
+    searchDeadLetterQueue: queueOf("SearchIndex", true),
     cursorSecret: secretId("CursorSecret"),
     openAiKeySecret: secretId("OpenAiApiKey"),
   };
@@ -249,6 +265,32 @@ describe("queues", () => {
     expect(dlq.MessageRetentionPeriod).toBe(queueSpec.deadLetterRetentionSeconds);
   });
 
+  it("keeps search-index messages invisible longer than the compactor runs, with a dead-letter queue, in batches", () => {
+    // Prepare
+    const { searchQueue, searchDeadLetterQueue } = storageIds();
+    const queues = storage.findResources("AWS::SQS::Queue");
+    const [compactorId] = lambdaOf(analysis, searchQueueConsumer);
+
+    // Act
+    const props = (queues[searchQueue] as Resource).Properties;
+    const mapping = mappingOf(searchQueueConsumer);
+
+    // Assess
+    expect(props.VisibilityTimeout as number).toBeGreaterThan(functions[searchQueueConsumer].timeout);
+    expect(props.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { "Fn::GetAtt": [searchDeadLetterQueue, "Arn"] },
+      maxReceiveCount: searchQueueSpec.maxReceiveCount,
+    });
+    expect(props.SqsManagedSseEnabled).toBe(true);
+    expect(mapping.Properties).toMatchObject({
+      BatchSize: searchQueueSpec.batchSize,
+      MaximumBatchingWindowInSeconds: searchQueueSpec.maxBatchingWindowSeconds,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      FunctionName: { Ref: compactorId },
+    });
+    expect(refersTo(mapping.Properties.EventSourceArn, searchQueue)).toBe(true);
+  });
+
   it("encrypts both queues with SQS-managed keys and denies requests not made over TLS", () => {
     // Prepare
     const { queue, deadLetterQueue } = storageIds();
@@ -298,7 +340,7 @@ describe("queues", () => {
     const [, worker] = lambdaOf(analysis, queueConsumer);
 
     // Act
-    const [, mapping] = onlyOf(analysis, "AWS::Lambda::EventSourceMapping");
+    const mapping = mappingOf(queueConsumer);
 
     // Assess
     expect(capacity.worker.reserved).toBeGreaterThan(0);
@@ -317,7 +359,7 @@ describe("queues", () => {
     const { queue } = storageIds();
 
     // Act
-    const [, mapping] = onlyOf(analysis, "AWS::Lambda::EventSourceMapping");
+    const mapping = mappingOf(queueConsumer);
 
     // Assess
     expect(mapping.Properties).toMatchObject({
@@ -610,9 +652,14 @@ describe("least privilege", () => {
   /** Only on rate-limit items: every key the call touches must start with RATE#. */
   const RATE_LIMIT = ["dynamodb:GetItem", "dynamodb:PutItem"];
   const RATE_LIMIT_CONDITION = { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["RATE#*"] } };
-  const PREFIX: Record<BucketArea, string> = { originals: "images/", thumbnails: "thumbnails/" };
+  const PREFIX: Record<BucketArea, string> = {
+    originals: "images/",
+    thumbnails: "thumbnails/",
+    search: "search/",
+  };
   const ORIGINALS = `bucket/${PREFIX.originals}*`;
   const THUMBNAILS = `bucket/${PREFIX.thumbnails}*`;
+  const SEARCH = `bucket/${PREFIX.search}*`;
 
   /** "action on resource [if condition]", one per action and resource, for exact comparison. */
   const grant = (actions: readonly string[], resources: readonly string[], condition?: unknown) =>
@@ -648,6 +695,8 @@ describe("least privilege", () => {
       ...(p.queue === "send" ? grant(["sqs:SendMessage"], ["queue"]) : []),
       ...(p.queue === "inspect" ? grant(["sqs:GetQueueAttributes"], ["queue"]) : []),
       ...(p.queue === "consume" ? grant(QUEUE_CONSUME, ["queue"]) : []),
+      ...(p.searchIndex === "send" ? grant(["sqs:SendMessage"], ["searchQueue"]) : []),
+      ...(p.searchIndex === "consume" ? grant(QUEUE_CONSUME, ["searchQueue"]) : []),
       ...(p.rateLimit ? grant(RATE_LIMIT, ["table"], RATE_LIMIT_CONDITION) : []),
       ...(p.cursorSecret ? grant(["secretsmanager:GetSecretValue"], ["cursorSecret"]) : []),
       ...(p.openAiKey ? grant(["secretsmanager:GetSecretValue"], ["openAiKeySecret"]) : []),
@@ -721,6 +770,24 @@ describe("least privilege", () => {
         })}`,
       ],
       purgeDeleted: [`s3:DeleteObject on ${ORIGINALS}`, `s3:DeleteObject on ${THUMBNAILS}`],
+      // Search reads the user's index snapshot (and lists, so a replaced one is a 404) and presigns.
+      searchImages: [
+        ...downloads,
+        `s3:GetObject on ${SEARCH}`,
+        `s3:ListBucket on bucket if ${JSON.stringify({ StringLike: { "s3:prefix": [`${PREFIX.search}*`] } })}`,
+      ],
+      similarImages: [
+        ...downloads,
+        `s3:GetObject on ${SEARCH}`,
+        `s3:ListBucket on bucket if ${JSON.stringify({ StringLike: { "s3:prefix": [`${PREFIX.search}*`] } })}`,
+      ],
+      // The compactor writes a new snapshot, reads the current one and deletes the one it replaced.
+      indexSearch: [
+        `s3:GetObject on ${SEARCH}`,
+        `s3:PutObject on ${SEARCH}`,
+        `s3:DeleteObject on ${SEARCH}`,
+        `s3:ListBucket on bucket if ${JSON.stringify({ StringLike: { "s3:prefix": [`${PREFIX.search}*`] } })}`,
+      ],
       // HeadBucket needs s3:ListBucket, which no prefix condition can allow.
       health: ["s3:ListBucket on bucket"],
     };
@@ -806,7 +873,7 @@ describe("least privilege", () => {
 
   it("grants objects only under the declared prefixes, and no other wildcard resource", () => {
     // Prepare
-    const allowedWildcards = new Set([ORIGINALS, THUMBNAILS, "table/index/*"]);
+    const allowedWildcards = new Set([ORIGINALS, THUMBNAILS, SEARCH, "table/index/*"]);
 
     // Act
     const resources = functionIds.flatMap((id) =>

@@ -12,6 +12,9 @@
  * - one tag item per tag of a visible image at `pk = IMAGE#{id}`, `sk = TAG#{tag}`, in the tag index as
  *   `gsi2pk = {userId}#{tag}`, `gsi2sk = {createdAt}#{id}`. Tag items are written in the same transaction
  *   as the record's `tags`, so the index never disagrees with the record.
+ * - the user's search index learns of every change that alters what search knows (ready, analysed,
+ *   note and tags, delete, restore, purge, a replaced original) in the same transaction: a pending
+ *   change at `SEARCH#{userId}` / `DOC#{id}` (dynamodb-search-keys.ts, docs/search.md).
  * Every item of an image lives in its partition `IMAGE#{id}`, so a purge finds them all with one query.
  * A user id never contains `#` (refused here), so `{userId}#{tag}` has one reading even when a tag does.
  * State changes are conditional writes, so two writers can never both move one image.
@@ -42,9 +45,11 @@ import {
   type ListStats,
   type PageKey,
   type ProcessedImage,
+  searchDocOf,
 } from "@picstack/core";
 import { type IndexName, table } from "@picstack/infrastructure";
 import { isConditionFailure, isTransactionCanceled } from "./dynamodb-errors.js";
+import { isSearchable, pendingSearchChange, type SearchChange } from "./dynamodb-search-keys.js";
 
 const { partitionKey: PK, sortKey: SK, keys: KEYS } = table;
 /** An index with the name queries give it. */
@@ -163,6 +168,8 @@ export class DynamoImageRepository implements ImageRepository {
           Put: { TableName: this.tableName, Item: item, ConditionExpression: `attribute_not_exists(${PK})` },
         },
         ...this.putTags(record, record.tags),
+        // Only a record created searchable (an import, a seeded library) has a document from the start.
+        ...(isSearchable(record) ? this.searchUpdate(record) : []),
       ]);
     } catch (error) {
       // A record with tags is created in a transaction, whose refusal is a TransactionCanceledException.
@@ -189,17 +196,21 @@ export class DynamoImageRepository implements ImageRepository {
             Key: imageKey(record.id),
             UpdateExpression:
               "SET analysis = :analysis, tags = :tags, updatedAt = :now REMOVE analysisLeaseUntil",
-            ConditionExpression: `attribute_exists(${PK}) AND tags = :oldTags AND ${visibility}`,
+            // `updatedAt` as read too: the search document written with it is made of the whole record,
+            // so a note edited meanwhile fails this (ConflictError), and the caller reads again.
+            ConditionExpression: `attribute_exists(${PK}) AND tags = :oldTags AND updatedAt = :seen AND ${visibility}`,
             ExpressionAttributeValues: {
               ":analysis": analysis,
               ":tags": tags,
               ":now": now,
               ":oldTags": record.tags,
+              ":seen": record.updatedAt,
             },
           },
         },
         // A deleted image keeps its tags on the record only; restore writes its tag items back.
         ...(record.deletedAt ? [] : this.putTags(record, added)),
+        ...this.searchUpdate({ ...record, analysis, tags, updatedAt: now }),
       ],
       record.id,
     );
@@ -355,7 +366,14 @@ export class DynamoImageRepository implements ImageRepository {
   async updateDetails(record: ImageRecord, now: string, changes: DetailChanges): Promise<ImageRecord> {
     const sets = ["updatedAt = :now"];
     const values: Record<string, unknown> = { ":now": now, ":user": record.userId };
-    const conditions = [`attribute_exists(${PK})`, "attribute_not_exists(deletedAt)", "userId = :user"];
+    // Status as read: whether the image is searched (and so gets a search document) depends on it.
+    const conditions = [
+      `attribute_exists(${PK})`,
+      "attribute_not_exists(deletedAt)",
+      "userId = :user",
+      "#status = :status",
+    ];
+    values[":status"] = record.status;
     const items: TransactItems = [];
     if (changes.note !== undefined) {
       sets.push("note = :note");
@@ -377,11 +395,14 @@ export class DynamoImageRepository implements ImageRepository {
         Key: imageKey(record.id),
         UpdateExpression: `SET ${sets.join(", ")}`,
         ConditionExpression: conditions.join(" AND "),
+        ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: values,
       },
     });
+    const updated = { ...record, ...changes, updatedAt: now };
+    items.push(...this.searchUpdate(updated));
     await this.transactOrConflict(items, record.id);
-    return { ...record, ...changes, updatedAt: now };
+    return updated;
   }
 
   async softDelete(record: ImageRecord, now: string): Promise<void> {
@@ -402,6 +423,8 @@ export class DynamoImageRepository implements ImageRepository {
           },
         },
         ...this.deleteTags(record.id, record.tags),
+        // Gone from search at once, like from lists.
+        this.searchItem(record.userId, record.id, { removed: true }, now),
       ],
       record.id,
     );
@@ -433,11 +456,11 @@ export class DynamoImageRepository implements ImageRepository {
           },
         },
         ...this.putTags(record, record.tags),
+        ...this.searchUpdate({ ...withoutDeletedAt(record), updatedAt: now }),
       ],
       record.id,
     );
-    const { deletedAt: _gone, ...restored } = record;
-    return { ...restored, updatedAt: now };
+    return { ...withoutDeletedAt(record), updatedAt: now };
   }
 
   async listDeletedBefore(before: string, limit: number): Promise<ImageRecord[]> {
@@ -474,10 +497,10 @@ export class DynamoImageRepository implements ImageRepository {
         if (item[SK] !== KEYS.imageRecord) others.push({ [PK]: item[PK], [SK]: item[SK] });
       start = page.LastEvaluatedKey;
     } while (start);
-    // The record goes in one transaction with the first 99 other items, on the condition that it is
-    // still deleted; what a transaction cannot hold follows in batches.
-    const first = others.slice(0, 99);
-    const rest = others.slice(99);
+    // The record goes in one transaction with its search removal and the first 98 other items, on the
+    // condition that it is still deleted; what a transaction cannot hold follows in batches.
+    const first = others.slice(0, 98);
+    const rest = others.slice(98);
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -490,6 +513,7 @@ export class DynamoImageRepository implements ImageRepository {
                 ExpressionAttributeValues: { ":deletedAt": record.deletedAt },
               },
             },
+            this.searchItem(record.userId, record.id, { removed: true }, new Date().toISOString()),
             ...first.map((Key) => ({ Delete: { TableName: this.tableName, Key } })),
           ],
         }),
@@ -577,6 +601,19 @@ export class DynamoImageRepository implements ImageRepository {
     return false;
   }
 
+  /** The pending search change for `record` as it is after the write: its document, or none. */
+  private searchUpdate(record: ImageRecord): TransactItems {
+    const change: SearchChange = isSearchable(record) ? { doc: searchDocOf(record) } : { removed: true };
+    // An image that is not searched gets no item unless it might have been in the index: a pending or
+    // processing image never was, and writing nothing keeps those writes as cheap as before.
+    if ("removed" in change && record.status !== "ready") return [];
+    return [this.searchItem(record.userId, record.id, change, record.updatedAt)];
+  }
+
+  private searchItem(userId: string, imageId: string, change: SearchChange, version: string) {
+    return pendingSearchChange(this.tableName, userId, imageId, change, version);
+  }
+
   private putTags(record: ImageRecord, tags: string[]): TransactItems {
     return tags.map((tag) => ({
       Put: {
@@ -612,6 +649,10 @@ export class DynamoImageRepository implements ImageRepository {
         throw new ConflictError(`Image ${id} changed meanwhile; read it again and retry`);
       throw error;
     }
+  }
+
+  async getMany(ids: string[]): Promise<Array<ImageRecord | undefined>> {
+    return this.recordsOf(ids.map(imagePartition), { calls: 0, itemsRead: 0, foreign: 0 });
   }
 
   async get(id: string): Promise<ImageRecord | undefined> {
@@ -652,10 +693,10 @@ export class DynamoImageRepository implements ImageRepository {
     }
   }
 
-  async markReady(ref: ImageRef, now: string, result: ProcessedImage): Promise<void> {
+  async markReady(record: ImageRecord, now: string, result: ProcessedImage): Promise<void> {
     // `exif` only when the original had some, as the fake and the API shape expect.
     const exif = result.exif ? ", exif = :x" : "";
-    await this.finish(ref, "ready", {
+    const update: StatusUpdate = {
       UpdateExpression: `SET #status = :ready, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, originalEtag = :etag${exif} REMOVE leaseUntil`,
       ExpressionAttributeNames: { "#status": "status", "#format": "format" },
       ExpressionAttributeValues: {
@@ -668,7 +709,34 @@ export class DynamoImageRepository implements ImageRepository {
         ":etag": result.originalEtag,
         ...(result.exif ? { ":x": result.exif } : {}),
       },
-    });
+    };
+    // With its search document, in one transaction, while the record is as read (a note edited during
+    // processing changes `updatedAt`: read it again) and not deleted. A deleted image becomes ready
+    // without a document, as before.
+    let current: ImageRecord | undefined = record;
+    for (let attempt = 0; current && !current.deletedAt; attempt++) {
+      if (attempt >= 3) throw new ConflictError(`Image ${record.id} kept changing while it was marked ready`);
+      const ready: ImageRecord = { ...current, ...result, status: "ready", updatedAt: now };
+      const moved = await this.moveStatus(
+        current,
+        "ready",
+        "#status = :processing AND attribute_not_exists(deletedAt) AND updatedAt = :seen",
+        {
+          ...update,
+          ExpressionAttributeValues: {
+            ...update.ExpressionAttributeValues,
+            ":processing": "processing",
+            ":seen": current.updatedAt,
+          },
+        },
+        this.searchUpdate(ready),
+      );
+      if (moved) return;
+      current = await this.get(record.id);
+      if (current?.status !== "processing")
+        throw new ConflictError(`Image ${record.id} is no longer being processed`);
+    }
+    await this.finish(record, "ready", update);
   }
 
   async markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void> {
@@ -695,17 +763,24 @@ export class DynamoImageRepository implements ImageRepository {
     originalEtag: string,
     error: { code: string; message: string },
   ): Promise<boolean> {
-    return this.moveStatus(ref, "failed", "#status = :ready AND originalEtag = :etag", {
-      UpdateExpression: `SET #status = :failed, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, #error = :e REMOVE thumbnails`,
-      ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-      ExpressionAttributeValues: {
-        ":failed": "failed",
-        ":ready": "ready",
-        ":now": now,
-        ":e": error,
-        ":etag": originalEtag,
+    return this.moveStatus(
+      ref,
+      "failed",
+      "#status = :ready AND originalEtag = :etag",
+      {
+        UpdateExpression: `SET #status = :failed, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, #error = :e REMOVE thumbnails`,
+        ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+        ExpressionAttributeValues: {
+          ":failed": "failed",
+          ":ready": "ready",
+          ":now": now,
+          ":e": error,
+          ":etag": originalEtag,
+        },
       },
-    });
+      // No longer a ready image: out of search.
+      [this.searchItem(ref.userId, ref.id, { removed: true }, now)],
+    );
   }
 
   async claimAnalysis(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
@@ -745,23 +820,30 @@ export class DynamoImageRepository implements ImageRepository {
     status: ImageRecord["status"],
     condition: string,
     update: StatusUpdate,
+    /** Items written in the same transaction (the search index's pending change). */
+    with_: TransactItems = [],
   ): Promise<boolean> {
+    const input = {
+      TableName: this.tableName,
+      Key: imageKey(ref.id),
+      ConditionExpression: condition,
+      ...update,
+      ExpressionAttributeValues: {
+        ...update.ExpressionAttributeValues,
+        ":statusKey": statusSortKey(ref, status),
+      },
+    };
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: imageKey(ref.id),
-          ConditionExpression: condition,
-          ...update,
-          ExpressionAttributeValues: {
-            ...update.ExpressionAttributeValues,
-            ":statusKey": statusSortKey(ref, status),
-          },
-        }),
-      );
+      if (with_.length === 0) await this.db.send(new UpdateCommand(input));
+      else {
+        const { UpdateExpression = "", ...rest } = input;
+        await this.db.send(
+          new TransactWriteCommand({ TransactItems: [{ Update: { ...rest, UpdateExpression } }, ...with_] }),
+        );
+      }
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConflict(error)) return false;
       throw error;
     }
   }
@@ -795,4 +877,9 @@ function failedUpdate(now: string, error: { code: string; message: string }): St
       ":skipped": "skipped",
     },
   };
+}
+
+function withoutDeletedAt(record: ImageRecord): ImageRecord {
+  const { deletedAt: _gone, ...rest } = record;
+  return rest;
 }

@@ -93,3 +93,36 @@ export type PresignedUpload = z.output<typeof presignedUploadSchema>;
 export type CreatedImage = z.output<typeof createdImageSchema>;
 export type ImagePage = z.output<typeof imagePageSchema>;
 export type ErrorBody = z.output<typeof errorBodySchema>;
+
+/** `POST /images/search` (shared API contract, "Search and duplicates"). */
+export const searchPageSchema = z.object({
+  items: z.array(
+    z.object({
+      image: imageSchema,
+      score: z.number().min(0).max(1).describe("0–1, higher is better"),
+      matched: z
+        .array(z.enum(["description", "text", "tags", "note", "filename", "camera"]))
+        .describe("The fields the text matched in; empty for a semantic-only hit"),
+    }),
+  ),
+  nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last"),
+  mode: z
+    .enum(["hybrid", "text", "semantic"])
+    .describe("How the page was ranked: `text` when no embedding provider is configured"),
+});
+
+/** `GET /images/{id}/similar`. */
+export const similarPageSchema = z.object({
+  items: z.array(
+    z.object({
+      image: imageSchema,
+      score: z.number().min(0).max(1).describe("0–1, higher is more alike"),
+      kind: z
+        .enum(["duplicate", "near_duplicate", "similar"])
+        .describe("Same bytes (SHA-256), a close perceptual hash, or close content"),
+    }),
+  ),
+});
+
+export type SearchPage = z.output<typeof searchPageSchema>;
+export type SimilarPage = z.output<typeof similarPageSchema>;

@@ -175,9 +175,11 @@ export async function restoreImage(
 export async function purgeDeleted(
   deps: ManageDeps & { retentionDays: number },
   batch = 100,
-): Promise<{ purged: string[] }> {
+): Promise<{ purged: string[]; users: string[] }> {
   const before = new Date(deps.clock.now().getTime() - deps.retentionDays * 86_400_000).toISOString();
   const purged: string[] = [];
+  // Whose libraries changed: their search indexes are compacted, so nothing of a purged image stays.
+  const users = new Set<string>();
   for (;;) {
     const due = await deps.images.listDeletedBefore(before, batch);
     if (due.length === 0) break;
@@ -188,10 +190,11 @@ export async function purgeDeleted(
       await deps.objects.delete(keys);
       await deps.images.purge(record);
       purged.push(record.id);
+      users.add(record.userId);
     }
     if (due.length < batch) break;
   }
-  return { purged };
+  return { purged, users: [...users] };
 }
 
 export class ImageNotReadyError extends DomainError {

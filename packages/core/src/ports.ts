@@ -11,13 +11,18 @@ export interface ImageRepository {
   /** Stores a new record; fails if the id exists. */
   create(record: ImageRecord): Promise<void>;
   get(id: string): Promise<ImageRecord | undefined>;
+  /** The records of `ids`, in the same order (`undefined` where none is); strongly consistent. */
+  getMany(ids: string[]): Promise<Array<ImageRecord | undefined>>;
   /**
    * Moves an image to `processing` and leases it until `leaseUntil`, if it is `pending` or its previous
    * lease has run out. Returns the record, or `undefined` when another worker owns it or it is final.
    */
   claimForProcessing(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined>;
-  /** Final states; conditional on the image still being `processing`. */
-  markReady(ref: ImageRef, now: string, result: ProcessedImage): Promise<void>;
+  /**
+   * Final states; conditional on the image still being `processing`. `markReady` takes the record as
+   * claimed: the user's search index gets its document in the same write.
+   */
+  markReady(record: ImageRecord, now: string, result: ProcessedImage): Promise<void>;
   markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void>;
   /**
    * Fails an image whose worker never finished: conditional on it being `processing` with its lease run

@@ -189,7 +189,7 @@ async function imageStep(
       },
       originalEtag: etag,
     };
-    await deps.images.markReady(refOf(record), deps.clock.now().toISOString(), result);
+    await deps.images.markReady(record, deps.clock.now().toISOString(), result);
     return {
       kind: "ready",
       record: { ...record, ...result, status: "ready" },

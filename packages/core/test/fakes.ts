@@ -43,6 +43,10 @@ export class InMemoryImageRepository implements ImageRepository {
     return record ? structuredClone(record) : undefined;
   }
 
+  async getMany(ids: string[]): Promise<Array<ImageRecord | undefined>> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
   async claimForProcessing(ref: ImageRef, now: string, leaseUntil: string): Promise<ImageRecord | undefined> {
     const record = this.records.get(ref.id);
     if (!record) return undefined;

@@ -67,6 +67,11 @@ const NEEDED: ReadonlyArray<{
   { permission: "queue send", given: (p) => p.queue === "send", anyOf: [env.queueUrl] },
   { permission: "queue inspect", given: (p) => p.queue === "inspect", anyOf: [env.queueUrl] },
   {
+    permission: "searchIndex send",
+    given: (p) => p.searchIndex === "send",
+    anyOf: [env.searchQueueUrl],
+  },
+  {
     permission: "cursorSecret",
     given: (p) => p.cursorSecret === true,
     anyOf: [env.cursorSecretArn, env.cursorSecret],
@@ -85,6 +90,7 @@ const variables = z
     [env.table]: z.string().min(1),
     [env.bucket]: z.string().min(1),
     [env.queueUrl]: z.url().optional(),
+    [env.searchQueueUrl]: z.url().optional(),
     [env.webOrigin]: z.url(),
     [env.authIssuer]: z.string().min(1),
     [env.authAudience]: z.string().min(1),
@@ -133,6 +139,7 @@ export const configSchema = variables.transform((e) => ({
   table: e[env.table],
   bucket: e[env.bucket],
   queueUrl: e[env.queueUrl],
+  searchQueueUrl: e[env.searchQueueUrl],
   webOrigin: e[env.webOrigin],
   auth: {
     issuer: e[env.authIssuer],

@@ -8,19 +8,25 @@ import {
   createJwtVerifier,
   createPresignS3Client,
   createS3Client,
+  createSqsClient,
   DynamoImageRepository,
   DynamoRateLimitStore,
   S3ObjectStore,
+  SearchIndexStore,
+  SqsSearchIndexQueue,
   type TokenVerifier,
 } from "@picstack/adapters";
 import {
   type Clock,
   CursorCodec,
+  type EmbeddingProvider,
   type ImageRepository,
   type ObjectStore,
   type RateLimitStore,
+  SearchIndex,
   systemClock,
 } from "@picstack/core";
+import { searchIndex } from "@picstack/infrastructure";
 import { config } from "./config.js";
 import { readSecret } from "./secrets.js";
 import { testHooks } from "./test-hooks.js";
@@ -83,6 +89,32 @@ export async function cursorCodec(): Promise<CursorCodec> {
 export const rateLimitStore = once<RateLimitStore>(
   () => new DynamoRateLimitStore(documentClient(), config().table),
 );
+
+/** Users' search indexes: snapshots in the bucket, pending changes in the table, cached per container. */
+export const searchIndexStore = once(
+  () =>
+    new SearchIndexStore({
+      db: documentClient(),
+      s3: s3Client(),
+      tableName: config().table,
+      bucket: config().bucket,
+      engines: { empty: () => new SearchIndex(), load: (snapshot) => SearchIndex.load(snapshot) },
+      cacheDocs: searchIndex.cacheDocs,
+    }),
+);
+
+/** Compaction requests, for functions allowed to send them (`searchIndex: "send"`). */
+export const searchIndexQueue = once(() => {
+  const url = config().searchQueueUrl;
+  if (!url) throw new Error("This function has no search-index queue");
+  return new SqsSearchIndexQueue(createSqsClient(), url);
+});
+
+/**
+ * The embedding provider, or `undefined` for text-only search. A stand-in until the embeddings provider
+ * (the openai adapter, PICSTACK_EMBEDDING_PROVIDER) is merged: none is configured yet.
+ */
+export const embeddingProvider = once<EmbeddingProvider | undefined>(() => undefined);
 
 /** What most image handlers need: the repository, the object store and the clock. */
 export function imageDeps(): { images: ImageRepository; objects: ObjectStore; clock: Clock } {

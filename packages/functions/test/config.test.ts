@@ -116,11 +116,35 @@ describe("loadConfig: what a function's permissions make it need", () => {
   const queue = having((p) => p.queue === "send" || p.queue === "inspect");
   const cursor = having((p) => p.cursorSecret === true);
   const openAi = having((p) => p.openAiKey === true);
-  const bare = ids.filter((id) => ![...queue, ...cursor, ...openAi].includes(id));
+  const searchQueue = having((p) => p.searchIndex === "send");
+  const bare = ids.filter((id) => ![...queue, ...cursor, ...openAi, ...searchQueue].includes(id));
+  /** What the rules other than the one under test need, so only that one is missing. */
+  const searchQueueUrl = { PICSTACK_SEARCH_QUEUE_URL: "https://sqs.test/1/search" };
 
   it("has functions of the declaration to show each rule on", () => {
     // Assess: every rule below applies to some function, and some function needs none of them.
-    for (const rule of [queue, cursor, openAi, bare]) expect(rule.length).toBeGreaterThan(0);
+    for (const rule of [queue, cursor, openAi, searchQueue, bare]) expect(rule.length).toBeGreaterThan(0);
+  });
+
+  it.each(searchQueue)("refuses %s without the search-index queue URL it sends compactions to", (id) => {
+    // Prepare
+    const env = {
+      ...valid,
+      PICSTACK_FUNCTION: id,
+      PICSTACK_CURSOR_SECRET: "c".repeat(32),
+      OPENAI_API_KEY: "sk-test",
+    };
+
+    // Act
+    const message = problem(env);
+
+    // Assess
+    expect(message).toContain(
+      `PICSTACK_SEARCH_QUEUE_URL: required, as ${id}'s permissions include searchIndex send`,
+    );
+    expect(loadConfig({ ...env, ...searchQueueUrl }).searchQueueUrl).toBe(
+      searchQueueUrl.PICSTACK_SEARCH_QUEUE_URL,
+    );
   });
 
   it.each(queue)("refuses %s without the queue URL its queue permission uses", (id) => {
@@ -136,7 +160,7 @@ describe("loadConfig: what a function's permissions make it need", () => {
 
   it.each(cursor)("refuses %s without the cursor secret, which either variable gives", (id) => {
     // Prepare
-    const env = { ...valid, PICSTACK_FUNCTION: id };
+    const env = { ...valid, ...searchQueueUrl, PICSTACK_FUNCTION: id, OPENAI_API_KEY: "sk-test" };
 
     // Act
     const message = problem(env);
@@ -153,8 +177,14 @@ describe("loadConfig: what a function's permissions make it need", () => {
 
   it.each(openAi)("refuses %s without the OpenAI key its analysis reads", (id) => {
     // Act
-    const message = problem({ ...valid, PICSTACK_FUNCTION: id });
-    const config = loadConfig({ ...valid, PICSTACK_FUNCTION: id, PICSTACK_OPENAI_KEY_SECRET_ARN: "arn:key" });
+    const env = {
+      ...valid,
+      ...searchQueueUrl,
+      PICSTACK_CURSOR_SECRET: "c".repeat(32),
+      PICSTACK_FUNCTION: id,
+    };
+    const message = problem(env);
+    const config = loadConfig({ ...env, PICSTACK_OPENAI_KEY_SECRET_ARN: "arn:key" });
 
     // Assess
     expect(message).toContain(`PICSTACK_OPENAI_KEY_SECRET_ARN: required (or OPENAI_API_KEY), as ${id}'s`);

@@ -14,7 +14,7 @@ import { functions, worker } from "@picstack/infrastructure";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { config } from "../config.js";
-import { imageRepository, objectStore } from "../wiring.js";
+import { imageRepository, objectStore, searchIndexQueue } from "../wiring.js";
 import { chooseProvider } from "./provider.js";
 import { parseQueueMessage } from "./s3-events.js";
 
@@ -28,6 +28,20 @@ const provider = await chooseProvider(config().analysis);
 /** A message that must come back later (the batch item fails, SQS delivers it again). */
 class RetryLater extends Error {
   override name = "RetryLater";
+}
+
+/**
+ * Asks for a compaction of the owner's search index once an image is ready and analysed (the index
+ * already holds the change as pending; the compactor folds it in when enough have gathered). Best
+ * effort: a lost request only delays a compaction, and never fails the upload.
+ */
+async function requestSearchCompaction(imageId: string): Promise<void> {
+  try {
+    const record = await imageRepository().get(imageId);
+    if (record) await searchIndexQueue().requestCompaction(record.userId);
+  } catch (error) {
+    logger.warn("could not ask for a search index compaction", { imageId, error: error as Error });
+  }
 }
 
 async function handleRecord(record: SQSRecord, deadline: number): Promise<void> {
@@ -51,6 +65,7 @@ async function handleRecord(record: SQSRecord, deadline: number): Promise<void> 
   if (message.kind === "analyze") {
     const result = await runRequestedAnalysis(deps, message.imageId, delivery);
     logger.info("analysis requested", { ...result, messageId: record.messageId });
+    if (result.outcome === "analyzed") await requestSearchCompaction(result.id);
     return;
   }
   if (message.uploads.length === 0) {
@@ -73,6 +88,7 @@ async function handleRecord(record: SQSRecord, deadline: number): Promise<void> 
       throw new RetryLater(`Image ${result.id} ran out of processing attempts`);
     } else {
       logger.info("upload processed", context);
+      if (result.outcome === "ready") await requestSearchCompaction(result.id);
     }
   }
 }

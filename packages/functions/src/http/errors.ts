@@ -8,6 +8,7 @@ import {
   AnalysisPendingError,
   ConflictError,
   DomainError,
+  EmbeddingUnavailableError,
   ImageNotDeletedError,
   ImageNotFoundError,
   ImageNotReadyError,
@@ -17,6 +18,7 @@ import {
   PayloadTooLargeError,
   RateLimitedError,
   RestoreWindowClosedError,
+  SemanticUnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "@picstack/core";
@@ -54,9 +56,12 @@ export const STATUS_BY_DOMAIN_ERROR: ReadonlyArray<readonly [DomainErrorClass, n
   [ImageNotReadyError, 409],
   [AnalysisPendingError, 409],
   [RestoreWindowClosedError, 409],
+  [SemanticUnavailableError, 409],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
   [RateLimitedError, 429],
+  // The embedding provider failed a `semantic` search: retry later (a `hybrid` one falls back to text).
+  [EmbeddingUnavailableError, 503],
 ];
 
 export interface ErrorBody {

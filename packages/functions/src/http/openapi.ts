@@ -12,6 +12,10 @@ import {
   imageSchema,
   listImagesQuery,
   presignedUploadSchema,
+  searchImagesInput,
+  searchPageSchema,
+  similarImagesQuery,
+  similarPageSchema,
   updateImageInput,
 } from "@picstack/core";
 import { type RouteSpec, routes } from "@picstack/infrastructure";
@@ -44,6 +48,8 @@ function componentSchemas(): Record<string, Schema> {
   registry.add(presignedUploadSchema, { id: "PresignedUpload" });
   registry.add(createdImageSchema, { id: "CreatedImage" });
   registry.add(imagePageSchema, { id: "ImagePage" });
+  registry.add(searchPageSchema, { id: "SearchPage" });
+  registry.add(similarPageSchema, { id: "SimilarPage" });
   registry.add(errorBodySchema, { id: "Error" });
   const { schemas } = z.toJSONSchema(registry, {
     io: "output",
@@ -64,7 +70,7 @@ const CODES: Record<number, string> = {
   415: "Unsupported media type (`unsupported_media_type`)",
   429: "Too many requests for this user (`rate_limited`); retry after `Retry-After` seconds",
   500: "Internal error (`internal_error`), with no internals",
-  503: "The token issuer's keys cannot be fetched (`auth_unavailable`); retry later",
+  503: "A dependency is unavailable (the token issuer's keys: `auth_unavailable`); retry later",
 };
 
 const errorContent = { "application/json": { schema: ref("Error") } };
@@ -129,6 +135,7 @@ const CREATED_IMAGE_LINKS = Object.fromEntries(
       ["DeleteImage", "deleteImage"],
       ["RestoreImage", "restoreImage"],
       ["AnalyzeImage", "analyzeImage"],
+      ["SimilarImages", "similarImages"],
     ] as const
   ).map(([name, operationId]) => [
     name,
@@ -217,6 +224,36 @@ function operation(route: RouteSpec, options: DocumentOptions): Schema {
         responses: {
           "200": json(ref("ImagePage"), "A page of images"),
           ...errors({ 400: ["validation_error", "invalid_cursor"], ...AUTHED }),
+        },
+      });
+    }
+    case "POST /images/search":
+      return op({
+        summary: "Search the caller's images by text (and, with an embedding provider, by meaning)",
+        requestBody: jsonBody(searchImagesInput),
+        responses: {
+          "200": json(ref("SearchPage"), "A page of hits, best first (or newest first with `sort: date`)"),
+          ...errors({
+            400: ["validation_error", "invalid_json", "invalid_cursor"],
+            409: ["semantic_unavailable"],
+            413: ["payload_too_large"],
+            415: ["unsupported_media_type"],
+            ...AUTHED,
+            503: ["auth_unavailable", "embedding_unavailable"],
+          }),
+        },
+      });
+    case "GET /images/{id}/similar": {
+      const query = inputSchema(similarImagesQuery) as { properties: Record<string, Schema> };
+      return op({
+        summary: "The caller's images most like this one: same bytes, near duplicates, similar content",
+        parameters: [
+          ...idParam,
+          ...Object.entries(query.properties).map(([name, schema]) => ({ name, in: "query", schema })),
+        ],
+        responses: {
+          "200": json(ref("SimilarPage"), "The most alike images, best first"),
+          ...errors({ 400: ["validation_error"], 404: ["image_not_found"], ...AUTHED }),
         },
       });
     }

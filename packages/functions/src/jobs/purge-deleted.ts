@@ -6,7 +6,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { purgeDeleted, systemClock } from "@picstack/core";
 import type { Context } from "aws-lambda";
 import { config } from "../config.js";
-import { imageRepository, objectStore } from "../wiring.js";
+import { imageRepository, objectStore, searchIndexQueue } from "../wiring.js";
 
 const logger = new Logger({ serviceName: "picstack-purge" });
 
@@ -20,6 +20,15 @@ export const handler = async (_event: unknown, context: Context) => {
     clock: systemClock,
     retentionDays: config().retentionDays,
   });
-  logger.info("purge done", { purged: result.purged.length });
+  // Forced compactions: a purged image's document leaves the users' snapshots, not only their search.
+  // Best effort: the pending removals already keep it out of every answer.
+  for (const userId of result.users) {
+    try {
+      await searchIndexQueue().requestCompaction(userId, true);
+    } catch (error) {
+      logger.warn("could not ask for a search index compaction", { userId, error: error as Error });
+    }
+  }
+  logger.info("purge done", { purged: result.purged.length, users: result.users.length });
   return result;
 };
