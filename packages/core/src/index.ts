@@ -11,6 +11,8 @@ export * from "./patterns.js";
 export * from "./ports.js";
 export * from "./process-upload.service.js";
 export * from "./rate-limit.js";
+export * from "./search/search-doc.js";
+export * from "./search/search-index.js";
 export * from "./search/types.js";
 export * from "./storage-layout.js";
 export * from "./tags.js";
