@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { libraryRecords, seedLibrary } from "../library.js";
 import { documents, outputs, s3 } from "./helpers.js";
 
-const engines = { empty: () => new SearchIndex(), load: (snapshot: unknown) => SearchIndex.load(snapshot) };
+const engines = { empty: () => SearchIndex.empty(), load: (snapshot: unknown) => SearchIndex.load(snapshot) };
 const storeOn = (db: DynamoDBDocumentClient = documents()) =>
   new SearchIndexStore({ db, s3: s3(), tableName: outputs().table, bucket: outputs().bucket, engines });
 const repository = () => new DynamoImageRepository(documents(), outputs().table);

@@ -603,7 +603,8 @@ export class DynamoImageRepository implements ImageRepository {
 
   /** The pending search change for `record` as it is after the write: its document, or none. */
   private searchUpdate(record: ImageRecord): TransactItems {
-    const change: SearchChange = isSearchable(record) ? { doc: searchDocOf(record) } : { removed: true };
+    const doc = searchDocOf(record);
+    const change: SearchChange = doc ? { doc } : { removed: true };
     // An image that is not searched gets no item unless it might have been in the index: a pending or
     // processing image never was, and writing nothing keeps those writes as cheap as before.
     if ("removed" in change && record.status !== "ready") return [];

@@ -98,7 +98,7 @@ export const searchIndexStore = once(
       s3: s3Client(),
       tableName: config().table,
       bucket: config().bucket,
-      engines: { empty: () => new SearchIndex(), load: (snapshot) => SearchIndex.load(snapshot) },
+      engines: { empty: () => SearchIndex.empty(), load: (snapshot) => SearchIndex.load(snapshot) },
       cacheDocs: searchIndex.cacheDocs,
     }),
 );
