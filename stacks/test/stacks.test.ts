@@ -582,6 +582,11 @@ describe("functions", () => {
       expect(vars.PICSTACK_AUTH_JWKS_URL).toEqual({
         "Fn::Join": ["", [...issuer["Fn::Join"][1], "/.well-known/jwks.json"]],
       });
+      if ((functions[id] as FunctionSpec).permissions.searchIndex === "send") {
+        expect(refersTo(vars.PICSTACK_SEARCH_QUEUE_URL, `Ref${ids.searchQueue}`)).toBe(true);
+      } else {
+        expect(vars.PICSTACK_SEARCH_QUEUE_URL).toBeUndefined();
+      }
       if ((functions[id] as FunctionSpec).permissions.cursorSecret) {
         expect(refersTo(vars.PICSTACK_CURSOR_SECRET_ARN, `Ref${ids.cursorSecret}`)).toBe(true);
       } else {

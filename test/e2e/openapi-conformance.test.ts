@@ -126,6 +126,32 @@ describe("the served OpenAPI document", () => {
       ).status,
     ).toBe(404);
 
+    // Search: a hit (the note just set), refusals, and the mode this stack can rank by.
+    const found = await call("POST", "/images/search", "/images/search", { token, body: { query: "new" } });
+    expect(found.status).toBe(200);
+    expect((found.body as { items: Array<{ image: { id: string } }> }).items[0]?.image.id).toBe(image.id);
+    expect(
+      (await call("POST", "/images/search", "/images/search", { token, body: { query: "" } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call("POST", "/images/search", "/images/search", {
+          token,
+          body: { query: "x", cursor: "forged" },
+        })
+      ).status,
+    ).toBe(400);
+    const semantic = await call("POST", "/images/search", "/images/search", {
+      token,
+      body: { query: "x", mode: "semantic" },
+    });
+    expect([200, 409]).toContain(semantic.status);
+    expect((await call("GET", "/images/{id}/similar", `${id}/similar?limit=5`, { token })).status).toBe(200);
+    expect(
+      (await call("GET", "/images/{id}/similar", "/images/01m819gdvpkk9mqydbm4k3rth7/similar", { token }))
+        .status,
+    ).toBe(404);
+
     expect((await call("POST", "/images/{id}/analyze", `${id}/analyze`, { token })).status).toBe(202);
     expect((await call("POST", "/images/{id}/restore", `${id}/restore`, { token })).status).toBe(409);
     expect((await call("DELETE", "/images/{id}", id, { token })).status).toBe(204);
