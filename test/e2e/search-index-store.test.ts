@@ -89,6 +89,7 @@ describe("the repository keeps the search index current, in the same write", () 
         preview: { key: "thumbnails/p.webp", width: 4, height: 3 },
       },
       originalEtag: '"e"',
+      checksum: { sha256: "a".repeat(64) },
     });
     expect((await doc())?.filename).toBe(pending.filename);
 
@@ -137,6 +138,7 @@ describe("the repository keeps the search index current, in the same write", () 
         preview: { key: "thumbnails/p.webp", width: 4, height: 3 },
       },
       originalEtag: '"e"',
+      checksum: { sha256: "a".repeat(64) },
     });
 
     // Assess

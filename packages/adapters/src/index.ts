@@ -4,6 +4,7 @@ export * from "./dynamodb-rate-limit.store.js";
 export * from "./dynamodb-search-keys.js";
 export * from "./jwt-verifier.js";
 export * from "./openai-analysis.provider.js";
+export * from "./openai-embedding.provider.js";
 export * from "./s3-object.store.js";
 export * from "./search-index.store.js";
 export * from "./sqs-analysis.queue.js";

@@ -28,6 +28,7 @@ import {
 } from "@picstack/core";
 import { searchIndex } from "@picstack/infrastructure";
 import { config } from "./config.js";
+import { chooseEmbeddingProvider } from "./embeddings.js";
 import { readSecret } from "./secrets.js";
 import { testHooks } from "./test-hooks.js";
 
@@ -110,11 +111,16 @@ export const searchIndexQueue = once(() => {
   return new SqsSearchIndexQueue(createSqsClient(), url);
 });
 
+let embeddings: { provider: EmbeddingProvider | undefined } | undefined;
+
 /**
- * The embedding provider, or `undefined` for text-only search. A stand-in until the embeddings provider
- * (the openai adapter, PICSTACK_EMBEDDING_PROVIDER) is merged: none is configured yet.
+ * The embedding provider for analysis text and search queries, or `undefined` when none is configured
+ * (search is then text-only). Built once; a failed key read is not kept, so the next call tries again.
  */
-export const embeddingProvider = once<EmbeddingProvider | undefined>(() => undefined);
+export async function embeddingProvider(): Promise<EmbeddingProvider | undefined> {
+  embeddings ??= { provider: await chooseEmbeddingProvider(config()) };
+  return embeddings.provider;
+}
 
 /** What most image handlers need: the repository, the object store and the clock. */
 export function imageDeps(): { images: ImageRepository; objects: ObjectStore; clock: Clock } {

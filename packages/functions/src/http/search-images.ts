@@ -9,14 +9,23 @@ import { rateLimit } from "./middleware/rate-limit.js";
 import { api } from "./pipeline.js";
 import { json } from "./response.js";
 
-const provider = embeddingProvider();
-const embeddings = provider ? new QueryEmbeddings(provider, searchIndex.embeddingCache) : undefined;
+let embeddings: QueryEmbeddings | undefined;
+
+/** Query embeddings through a per-container cache, or `undefined` without an embedding provider. */
+async function queryEmbeddings(): Promise<QueryEmbeddings | undefined> {
+  const provider = await embeddingProvider();
+  if (provider && embeddings?.provider !== provider) {
+    embeddings = new QueryEmbeddings(provider, searchIndex.embeddingCache);
+  }
+  return provider ? embeddings : undefined;
+}
 
 export const handler = api()
   .use(authenticate())
   .use(rateLimit("read"))
   .use(jsonBody(searchImagesInput))
   .handler(async (event, context) => {
+    const embeddings = await queryEmbeddings();
     const deps = {
       ...imageDeps(),
       indexes: searchIndexStore(),
