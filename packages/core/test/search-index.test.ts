@@ -504,6 +504,20 @@ describe("keeping the index up to date", () => {
     expect(ids(index.search(text("bacalhau")))).toEqual([]);
   });
 
+  it("hand out copies: changing what get returns changes nothing inside", () => {
+    // Prepare
+    const index = indexOf(CORPUS);
+    const copy = index.get("img03") as SearchDoc;
+    // Act
+    copy.tags.push("mutated");
+    copy.description = "mutated";
+    // Assess
+    expect(index.search(text("taxi", { tag: "mutated" }))).toEqual([]);
+    expect(index.get("img03")?.tags).toEqual(["receipt", "travel"]);
+    index.remove("img03");
+    expect(index.search(text("taxi"))).toEqual([]);
+  });
+
   it("score as a fresh index would after replacing and removing", () => {
     // Prepare
     const churned = indexOf(CORPUS);
