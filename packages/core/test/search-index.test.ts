@@ -359,6 +359,14 @@ describe("text ranking", () => {
     expect(ids(dashed)[0]).toBe("img22");
   });
 
+  it("take no number or code for a typo of another", () => {
+    // Act / Assess
+    expect(ids(index.search(text("TS2345")))).toEqual(["img06"]);
+    expect(index.search(text("TS2346"))).toEqual([]);
+    expect(ids(index.search(text("XK4P2L")))).toEqual(["img05"]);
+    expect(index.search(text("XK4P2M"))).toEqual([]);
+  });
+
   it("report the fields the terms matched in", () => {
     // Act
     const lisbon = index.search(text("lisbon"));

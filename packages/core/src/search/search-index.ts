@@ -32,7 +32,7 @@ export const SEARCH_INDEX_FORMAT_VERSION = 1;
  * Visible text (OCR-like) is long and incidental — a screenshot can show any word — so it counts least.
  * BM25 already favours short fields through length normalisation; the boosts only order the fields.
  */
-export const FIELD_BOOSTS: Readonly<Record<SearchField, number>> = {
+export const SEARCH_FIELD_BOOSTS: Readonly<Record<SearchField, number>> = {
   tags: 3,
   note: 2.5,
   description: 2,
@@ -194,19 +194,23 @@ const MINISEARCH_OPTIONS: Options<IndexedDoc> = {
 /**
  * Prefix matching from three characters ("lisb" finds Lisbon), typo tolerance from five (one edit:
  * "recipt" finds receipt) and nine (two edits). Shorter terms have too many neighbours at one edit
- * ("dog" would match "dot", "log", "do"). minisearch weighs prefix and fuzzy matches below exact ones.
+ * ("dog" would match "dot", "log", "do"), and a term with digits is a number or a code, where one
+ * character more or less is another invoice or another error, not a typo. minisearch weighs prefix and
+ * fuzzy matches below exact ones.
  */
+const HAS_DIGIT = /\p{N}/u;
+
 const TEXT_SEARCH: SearchOptions = {
-  boost: { ...FIELD_BOOSTS },
+  boost: { ...SEARCH_FIELD_BOOSTS },
   combineWith: "OR",
   prefix: (term) => term.length >= 3,
-  fuzzy: (term) => (term.length >= 9 ? 2 : term.length >= 5 ? 1 : false),
+  fuzzy: (term) => (HAS_DIGIT.test(term) ? false : term.length >= 9 ? 2 : term.length >= 5 ? 1 : false),
 };
 
 /** The offline similarity query: exact terms only, in the fields that say what an image shows. */
 const SIMILAR_SEARCH: SearchOptions = {
   fields: ["tags", "description"],
-  boost: { tags: FIELD_BOOSTS.tags, description: FIELD_BOOSTS.description },
+  boost: { tags: SEARCH_FIELD_BOOSTS.tags, description: SEARCH_FIELD_BOOSTS.description },
   combineWith: "OR",
   prefix: false,
   fuzzy: false,
