@@ -1,10 +1,14 @@
 /**
  * The search engine at 10,000 and 100,000 synthetic documents per user: indexing, the snapshot's size,
- * loading it (what every search request pays on a cold index), and query latency per mode. In-process
- * and offline: no stack needed.
+ * loading it (what every search request pays on a cold index; timed in a fresh process by
+ * `search-load.ts`), and query latency per mode. Offline: no stack needed.
  *
  *   node --expose-gc --max-old-space-size=8192 --import tsx bench/search.ts [--sizes 10000,100000] [--runs 20]
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -13,6 +17,7 @@ import { median, round } from "./stats.js";
 
 /** The default embedding size (PICSTACK_EMBEDDING_DIMENSIONS). */
 const DIMENSIONS = 256;
+/** Loads per measurement; the median is reported (one load is at the mercy of the neighbours). */
 const LOADS = 5;
 
 export interface SearchBenchRow {
@@ -25,6 +30,8 @@ export interface SearchBenchRow {
   loadMs: number;
   heapMiB: number;
   queryMs: Record<string, number>;
+  /** How many hits each query returned, so its time can be read against its work. */
+  hits: Record<string, number>;
 }
 
 /** xorshift32: the same corpus on every run. */
@@ -107,25 +114,27 @@ export function searchBench(sizes: number[], runs: number): SearchBenchRow[] {
     collectGarbage();
     const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
     const [snapshot, toJsonMs] = timed(() => JSON.stringify(built));
-    // Loading is timed as a cold search request pays it: with only the snapshot's text in memory.
     docs = [];
     built = SearchIndex.empty();
-    collectGarbage();
-    // The median of a few loads: one is at the mercy of the garbage collector and the neighbours.
-    const parses: number[] = [];
-    const loads: number[] = [];
-    let index = SearchIndex.empty();
-    for (let i = 0; i < LOADS; i++) {
-      index = SearchIndex.empty();
-      collectGarbage();
-      const [parsed, parseMs] = timed(() => JSON.parse(snapshot) as unknown);
-      const [loaded, loadMs] = timed(() => SearchIndex.load(parsed));
-      parses.push(parseMs);
-      loads.push(loadMs);
-      index = loaded;
-    }
-    const parseMs = median(parses);
-    const loadMs = median(loads);
+    // Loading is timed as a cold search request pays it, in a fresh process holding only the snapshot.
+    const dir = mkdtempSync(join(tmpdir(), "picstack-search-bench-"));
+    const file = join(dir, "snapshot.json");
+    writeFileSync(file, snapshot);
+    const child = execFileSync(
+      process.execPath,
+      [
+        "--max-old-space-size=8192",
+        "--import",
+        "tsx",
+        join(import.meta.dirname, "search-load.ts"),
+        file,
+        String(LOADS),
+      ],
+      { encoding: "utf8" },
+    );
+    const { parseMs, loadMs } = JSON.parse(child) as { parseMs: number; loadMs: number };
+    const index = SearchIndex.load(JSON.parse(snapshot));
+    rmSync(dir, { recursive: true, force: true });
 
     const vector = first?.embedding ?? [];
     const queries: Record<string, () => unknown> = {
@@ -137,8 +146,10 @@ export function searchBench(sizes: number[], runs: number): SearchBenchRow[] {
       similar: () => index.similar(first?.id ?? "", 20),
     };
     const queryMs: Record<string, number> = {};
+    const hits: Record<string, number> = {};
     for (const [name, run] of Object.entries(queries)) {
-      run();
+      const result = run();
+      hits[name] = Array.isArray(result) ? result.length : 0;
       queryMs[name] = round(median(Array.from({ length: runs }, () => timed(run)[1])), 1);
     }
     rows.push({
@@ -151,6 +162,7 @@ export function searchBench(sizes: number[], runs: number): SearchBenchRow[] {
       loadMs: round(loadMs, 0),
       heapMiB: round(heapMiB, 0),
       queryMs,
+      hits,
     });
   }
   return rows;
@@ -169,11 +181,11 @@ export function searchTable(rows: SearchBenchRow[]): string {
   const mib = (bytes: number) => `${round(bytes / 2 ** 20, 1)} MiB`;
   const names = Object.keys(rows[0]?.queryMs ?? {});
   const lines = [
-    `| docs | index | snapshot (gzip) | toJSON | JSON.parse + load | heap | ${names.map((n) => `${n} (ms)`).join(" | ")} |`,
+    `| docs | index | snapshot (gzip) | toJSON | JSON.parse + load | heap | ${names.map((n) => `${n}: ms (hits)`).join(" | ")} |`,
     `| ---: | ---: | ---: | ---: | ---: | ---: | ${names.map(() => "---:").join(" | ")} |`,
     ...rows.map(
       (r) =>
-        `| ${r.docs.toLocaleString("en")} | ${r.indexMs} ms | ${mib(r.snapshotBytes)} (${mib(r.snapshotGzipBytes)}) | ${r.toJsonMs} ms | ${r.parseMs} + ${r.loadMs} ms | ${r.heapMiB} MiB | ${names.map((n) => r.queryMs[n]).join(" | ")} |`,
+        `| ${r.docs.toLocaleString("en")} | ${r.indexMs} ms | ${mib(r.snapshotBytes)} (${mib(r.snapshotGzipBytes)}) | ${r.toJsonMs} ms | ${r.parseMs} + ${r.loadMs} ms | ${r.heapMiB} MiB | ${names.map((n) => `${r.queryMs[n]} (${r.hits[n]})`).join(" | ")} |`,
     ),
   ];
   return lines.join("\n");
