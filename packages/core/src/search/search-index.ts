@@ -20,7 +20,12 @@ import {
   type SimilarKind,
 } from "./types.js";
 
-/** Snapshot format: `toJSON()` writes it, `SearchIndex.load` refuses anything else. */
+/**
+ * Snapshot format: `toJSON()` writes it, `SearchIndex.load` refuses anything else. A snapshot holds the
+ * terms the text analysis below made (tokens, folding, stemming — hence `stemmer` pinned exactly), so
+ * bump the version whenever that analysis or the stored shape changes: the store then rebuilds the
+ * index from the records instead of loading terms the queries would no longer produce.
+ */
 export const SEARCH_INDEX_FORMAT = "picstack.search-index";
 export const SEARCH_INDEX_FORMAT_VERSION = 1;
 
@@ -300,7 +305,8 @@ interface Ranked {
   matched: SearchField[];
 }
 
-const storedDocSchema = z.object({
+/** Loose: a field added to `SearchDoc` later survives a snapshot that went through an older reader. */
+const storedDocSchema = z.looseObject({
   id: z.string(),
   createdAt: z.string(),
   filename: z.string(),
