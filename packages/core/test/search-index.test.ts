@@ -776,6 +776,46 @@ describe("snapshots", () => {
     expect(JSON.parse(JSON.stringify(loaded))).toEqual(JSON.parse(json));
   });
 
+  it("answer like the original after heavy churn and after a second round trip, prefix and typo matches included", () => {
+    // Prepare: words of many lengths sharing prefixes, so prefix and fuzzy expansions are many.
+    let state = 7;
+    const next = () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 4294967296;
+    };
+    const word = () =>
+      Array.from({ length: 3 + Math.floor(next() * 7) }, () => "aenorst"[Math.floor(next() * 7)]).join("");
+    const original = SearchIndex.empty();
+    const live: string[] = [];
+    for (let i = 0; i < 1500; i++) {
+      if (live.length > 20 && next() < 0.3) {
+        const [gone] = live.splice(Math.floor(next() * live.length), 1);
+        original.remove(gone ?? "");
+      }
+      const id = `c${i}`;
+      const sentence = Array.from({ length: 6 }, word).join(" ");
+      original.upsert(
+        doc(id, { createdAt: "2026-01-01T00:00:00.000Z", filename: `${word()}.jpg`, description: sentence }),
+      );
+      live.push(id);
+    }
+    const queries = Array.from({ length: 40 }, () => text(`${word()} ${word().slice(0, 3)}`));
+    // Act
+    const loaded = SearchIndex.load(JSON.parse(JSON.stringify(original)));
+    const twice = SearchIndex.load(JSON.parse(JSON.stringify(loaded)));
+    // Assess
+    let hits = 0;
+    for (const query of queries) {
+      const expected = original.search(query);
+      hits += expected.length;
+      expect(loaded.search(query)).toEqual(expected);
+      expect(twice.search(query)).toEqual(expected);
+    }
+    expect(hits).toBeGreaterThan(500);
+  });
+
   it("keep embeddings as float32", () => {
     // Prepare
     const vector = [0.1, 0.2, 0.3];
