@@ -55,6 +55,8 @@ export interface Image {
   analysis: ImageAnalysis;
   thumbnails?: { thumb: Dimensions; preview: Dimensions };
   urls?: { original?: string; thumb?: string; preview?: string };
+  /** The digest of the original the server checked; once the image is ready. */
+  checksum?: { sha256: string };
   /** Only when `status` is `failed`. */
   error?: { code: string; message: string };
 }
@@ -65,6 +67,8 @@ export interface CreateImageInput {
   size: number;
   note?: string | null;
   tags?: string[];
+  /** The file's SHA-256, 64 hex characters: binds the upload to those bytes and asks for `duplicates`. */
+  sha256?: string;
 }
 
 export interface PresignedUpload {
@@ -78,6 +82,8 @@ export interface PresignedUpload {
 export interface CreatedImage {
   image: Image;
   upload: PresignedUpload;
+  /** The caller's ready images with the declared `sha256` (empty without one). */
+  duplicates: string[];
 }
 
 export interface ListImagesQuery {
