@@ -63,11 +63,11 @@ export function Gallery(props: {
   // The image the details show when no list has it (one opened from the Similar strip).
   const [opened, setOpened] = useState<Image>();
   const [request, setRequest] = useState<SearchRequest>();
-  // The same search asked again (Enter, then the typing pause ending) is not run twice.
+  // A search runs again when the user asks (Enter), not when the typing pause ends on the same words.
   const onSearch = useCallback(
-    (next: SearchRequest | undefined) =>
+    (next: SearchRequest | undefined, again: boolean) =>
       setRequest((current) =>
-        current?.query === next?.query && current?.mode === next?.mode ? current : next,
+        !again && current?.query === next?.query && current?.mode === next?.mode ? current : next,
       ),
     [],
   );

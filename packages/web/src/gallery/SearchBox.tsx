@@ -11,7 +11,10 @@ export const DEBOUNCE_MS = 350;
 /** The API's bound on a query's length. */
 const MAX_QUERY = 500;
 
-export function SearchBox(props: { onSearch: (request: SearchRequest | undefined) => void }) {
+/** `again`: the user asked (Enter, Search), so the same query runs again, for what changed since. */
+export type OnSearch = (request: SearchRequest | undefined, again: boolean) => void;
+
+export function SearchBox(props: { onSearch: OnSearch }) {
   const [text, setText] = useState("");
   const [mode, setMode] = useState<SearchMode>("hybrid");
   const id = useId();
@@ -19,16 +22,16 @@ export function SearchBox(props: { onSearch: (request: SearchRequest | undefined
   const onSearch = useRef(props.onSearch);
   onSearch.current = props.onSearch;
 
-  // Typing searches once it pauses; each key restarts the wait. (Enter searching at once and the wait
-  // ending later ask for the same search: the gallery runs it once.)
+  // Typing searches once it pauses; each key restarts the wait. (When Enter searched at once, the wait
+  // ending later asks for the same search, which the gallery does not run again.)
   useEffect(() => {
-    const timer = setTimeout(() => submit(onSearch.current, text, mode), DEBOUNCE_MS);
+    const timer = setTimeout(() => submit(onSearch.current, text, mode, false), DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [text, mode]);
 
   const clear = () => {
     setText("");
-    submit(onSearch.current, "", mode);
+    submit(onSearch.current, "", mode, true);
     input.current?.focus();
   };
 
@@ -38,7 +41,7 @@ export function SearchBox(props: { onSearch: (request: SearchRequest | undefined
         className="search-form"
         onSubmit={(event) => {
           event.preventDefault();
-          submit(onSearch.current, text, mode);
+          submit(onSearch.current, text, mode, true);
         }}
       >
         <label htmlFor={`${id}-query`} className="visually-hidden">
@@ -82,7 +85,7 @@ export function SearchBox(props: { onSearch: (request: SearchRequest | undefined
   );
 }
 
-function submit(onSearch: (request: SearchRequest | undefined) => void, query: string, mode: SearchMode) {
+function submit(onSearch: OnSearch, query: string, mode: SearchMode, again: boolean) {
   const trimmed = query.trim();
-  onSearch(trimmed ? { query: trimmed, mode } : undefined);
+  onSearch(trimmed ? { query: trimmed, mode } : undefined, again);
 }
