@@ -76,8 +76,8 @@ export function SearchBox(props: { onSearch: OnSearch }) {
           Search
         </button>
         {text && (
-          <button type="button" className="button subtle" onClick={clear}>
-            Clear search
+          <button type="button" className="button subtle" aria-label="Clear search" onClick={clear}>
+            Clear
           </button>
         )}
       </form>
