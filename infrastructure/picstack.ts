@@ -333,6 +333,12 @@ export const table = {
     user: "USER#",
     /** byUser partition of soft-deleted images, sorted by `{deletedAt}#{id}`. */
     deleted: "DELETED",
+    /**
+     * `pk` of the lookup of a user's ready images by the SHA-256 of their original,
+     * `SHA256#{userId}#{hex}`; one item per image, `sk = {imageId}`, written with `ready` and removed by
+     * the purge. `POST /images` with `sha256` reads one partition to list duplicates.
+     */
+    sha256: "SHA256#",
     /** `pk` of a user's token bucket for one route class, `RATE#{userId}#{class}`. */
     rateLimit: "RATE#",
     /** `sk` of a token bucket. */

@@ -454,6 +454,21 @@ describe("functions", () => {
     },
   );
 
+  it("bundles sharp-phash into the worker, its require of sharp left to the layer like the worker's own import", () => {
+    // Prepare
+    const [, fn] = lambdaOf(templateOf(queueConsumer), queueConsumer);
+    const assetDir = join(synth.outdir, fn.Metadata?.["aws:asset:path"] as string);
+    const handler = functions[queueConsumer].handler.replace(/\.[^.]+$/, "");
+    // Act
+    const code = readFileSync(join(assetDir, `${handler}.mjs`), "utf8");
+    // Assess: sharp-phash's CommonJS `require("sharp")` survives as a call on the banner's `require`
+    // (createRequire, which resolves from the layer on NODE_PATH), never as a second bundled sharp.
+    expect(code).not.toMatch(/["']sharp-phash["']/);
+    expect(code).toMatch(/\b[\w$]+\(\s*["']sharp["']\s*\)/);
+    expect(code).toMatch(/from\s*["']sharp["']/);
+    expect(code).not.toContain("@img/sharp-libvips");
+  });
+
   describe("test-only code", () => {
     // Strings the fault code cannot do without and that minifying keeps: the fault plan's fields (JSON
     // keys) and the line each injected fault logs.

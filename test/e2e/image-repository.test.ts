@@ -5,7 +5,7 @@
  * records from before the status index get its keys from the backfill; and every conditional write
  * refuses the states it must refuse.
  */
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoImageRepository, LIST_MAX_CALLS, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
 import {
   ConflictError,
@@ -207,6 +207,7 @@ describe("listing a 5,000-image library", () => {
       format: "jpeg",
       thumbnails: { thumb: { key: "t", width: 4, height: 3 }, preview: { key: "p", width: 4, height: 3 } },
       originalEtag: '"0123456789abcdef0123456789abcdef"',
+      checksum: { sha256: "ab".repeat(32) },
     });
     expect(await ids("processing")).toEqual([]);
     expect(await ids("ready")).toEqual([record.id]);
@@ -415,6 +416,8 @@ describe("conditional writes", () => {
     format: "jpeg",
     thumbnails: { thumb: { key: "t", width: 4, height: 3 }, preview: { key: "p", width: 4, height: 3 } },
     originalEtag: '"0123456789abcdef0123456789abcdef"',
+    checksum: { sha256: "ab".repeat(32) },
+    phash: "0123456789abcdef",
   };
   let users = 0;
 
@@ -736,5 +739,95 @@ describe("conditional writes", () => {
     expect(due.map((r) => r.id)).toContain(record.id);
     expect(purge).toBeInstanceOf(ConflictError);
     expect(await partition(record.id)).toEqual(["IMAGE", "TAG#a"]);
+  });
+});
+
+/** The lookup by digest: written with `ready`, read for duplicates, gone with the purge. */
+describe("images by SHA-256", () => {
+  const repository = () => repositoryOn(counted().documents);
+  const digest = "cd".repeat(32);
+  const processedWith = (sha256: string) => ({
+    width: 4,
+    height: 3,
+    format: "png",
+    thumbnails: { thumb: { key: "t", width: 4, height: 3 }, preview: { key: "p", width: 4, height: 3 } },
+    originalEtag: '"etag"',
+    checksum: { sha256 },
+    phash: "00ff00ff00ff00ff",
+  });
+
+  async function readyImages(userId: string, count: number, sha256 = digest): Promise<ImageRecord[]> {
+    const records = libraryRecords(userId, count, { status: () => "pending" });
+    for (const record of records) {
+      await repository().create(record);
+      await repository().claimForProcessing(record, new Date().toISOString(), "2099-01-01T00:00:00.000Z");
+      await repository().markReady(record, new Date().toISOString(), processedWith(sha256));
+    }
+    return Promise.all(records.map(async (r) => (await repository().get(r.id)) as ImageRecord));
+  }
+
+  it("lists a user's ready, visible images with the digest, newest first, at most the limit", async () => {
+    // Prepare
+    const user = `sha-${Date.now().toString(36)}`;
+    const [a, b, c] = (await readyImages(user, 3)) as [ImageRecord, ImageRecord, ImageRecord];
+    await readyImages(`${user}-other`, 1);
+    await readyImages(user, 1, "ef".repeat(32));
+    await repository().softDelete(b, new Date().toISOString());
+    // Act
+    const found = await repository().findBySha256(user, digest, 100);
+    const one = await repository().findBySha256(user, digest, 1);
+    // Assess
+    expect(found.map((r) => r.id)).toEqual([c.id, a.id]);
+    expect(found[0]).toMatchObject({ checksum: { sha256: digest }, phash: "00ff00ff00ff00ff" });
+    expect(one.map((r) => r.id)).toEqual([c.id]);
+    expect(await repository().findBySha256(`${user}-nobody`, digest, 100)).toEqual([]);
+  });
+
+  it("purges the lookup item with the image: nothing of it is left", async () => {
+    // Prepare
+    const user = `sha-purge-${Date.now().toString(36)}`;
+    const [record] = (await readyImages(user, 1)) as [ImageRecord];
+    const lookupKey = { pk: `SHA256#${user}#${digest}`, sk: record.id };
+    const lookup = () =>
+      counted().documents.send(
+        new GetCommand({ TableName: outputs().table, Key: lookupKey, ConsistentRead: true }),
+      );
+    expect((await lookup()).Item).toMatchObject({ imageId: record.id });
+    await repository().softDelete(record, "2026-01-01T00:00:00.000Z");
+    // Act
+    await repository().purge((await repository().get(record.id)) as ImageRecord);
+    // Assess
+    expect((await lookup()).Item).toBeUndefined();
+    expect(await partition(record.id)).toEqual([]);
+  });
+
+  it("stores an embedding as binary Float32 and reads it back as numbers; a later analysis without one removes it", async () => {
+    // Prepare
+    const [record] = (await readyImages(`emb-${Date.now().toString(36)}`, 1)) as [ImageRecord];
+    const vector = [0.6, -0.8, 0, 0.25];
+    const analysis = { status: "done" as const, provider: "basic", tags: ["x"] };
+    // Act
+    await repository().saveAnalysis(record, new Date().toISOString(), analysis, record.tags, {
+      model: "m",
+      vector,
+    });
+    const raw = await counted().documents.send(
+      new GetCommand({ TableName: outputs().table, Key: { pk: `IMAGE#${record.id}`, sk: "IMAGE" } }),
+    );
+    const withEmbedding = await repository().get(record.id);
+    await repository().saveAnalysis(
+      withEmbedding as ImageRecord,
+      new Date().toISOString(),
+      analysis,
+      record.tags,
+    );
+    // Assess
+    expect(raw.Item?.embedding.vector).toBeInstanceOf(Uint8Array);
+    expect(raw.Item?.embedding.vector.byteLength).toBe(16);
+    expect(withEmbedding?.embedding?.model).toBe("m");
+    withEmbedding?.embedding?.vector.forEach((v, i) => {
+      expect(v).toBeCloseTo(vector[i] as number, 6);
+    });
+    expect((await repository().get(record.id))?.embedding).toBeUndefined();
   });
 });

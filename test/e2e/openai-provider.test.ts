@@ -104,6 +104,8 @@ beforeAll(async () => {
     OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,
     PICSTACK_OPENAI_MODEL: "fake-vision",
     PICSTACK_OPENAI_TIMEOUT_MS: "3000",
+    // This fake serves chat completions only; embeddings are tested against test/fake-openai.ts.
+    PICSTACK_EMBEDDING_PROVIDER: "none",
   });
 });
 

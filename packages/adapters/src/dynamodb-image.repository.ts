@@ -12,7 +12,14 @@
  * - one tag item per tag of a visible image at `pk = IMAGE#{id}`, `sk = TAG#{tag}`, in the tag index as
  *   `gsi2pk = {userId}#{tag}`, `gsi2sk = {createdAt}#{id}`. Tag items are written in the same transaction
  *   as the record's `tags`, so the index never disagrees with the record.
- * Every item of an image lives in its partition `IMAGE#{id}`, so a purge finds them all with one query.
+ * - once ready, one lookup item per image at `pk = SHA256#{userId}#{sha256}`, `sk = {id}` (the digest of
+ *   the checked original), written in the same transaction as `ready`; duplicates are listed from it.
+ *   It is the one item outside the image's partition: its key follows from the record's `userId` and
+ *   `checksum`, which never change once ready, so the purge deletes it by that key.
+ * - `embedding` (when an embedding provider is configured) is a map `{ model, vector }` whose vector is
+ *   binary, little-endian Float32: 4 bytes a dimension (1 KiB for 256) where a list of numbers costs
+ *   DynamoDB a byte per digit plus overhead (about 5 KiB), and Float32 is more than ranking needs.
+ * Every other item of an image lives in its partition `IMAGE#{id}`, so a purge finds them all with one query.
  * A user id never contains `#` (refused here), so `{userId}#{tag}` has one reading even when a tag does.
  * State changes are conditional writes, so two writers can never both move one image.
  */
@@ -80,6 +87,33 @@ export const statusIndexKey = (ref: ImageRef, status: ImageRecord["status"]) => 
 });
 
 const tagKey = (id: string, tag: string) => ({ [PK]: imagePartition(id), [SK]: `${KEYS.imageTag}${tag}` });
+/** Digests are 64 lower-case hex characters: no separator, and one spelling per digest. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const sha256Partition = (userId: string, sha256: string) => {
+  if (!SHA256_HEX.test(sha256)) throw new Error("A SHA-256 must be 64 lower-case hex characters");
+  return `${KEYS.sha256}${join(userPart(userId), sha256)}`;
+};
+export const sha256Key = (ref: Pick<ImageRecord, "id" | "userId">, sha256: string) => ({
+  [PK]: sha256Partition(ref.userId, sha256),
+  [SK]: ref.id,
+});
+
+/** An embedding's vector as stored: little-endian Float32. */
+export function packVector(vector: ReadonlyArray<number>): Uint8Array {
+  const bytes = new Uint8Array(vector.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (const [i, value] of vector.entries()) view.setFloat32(i * 4, value, true);
+  return bytes;
+}
+
+/** The vector of a stored embedding (a list of numbers, as records may also hold, reads as it is). */
+export function unpackVector(stored: unknown): number[] {
+  if (Array.isArray(stored)) return stored.map(Number);
+  if (!(stored instanceof Uint8Array)) return [];
+  // DataView: the bytes DynamoDB hands back need not be 4-byte aligned for a Float32Array.
+  const view = new DataView(stored.buffer, stored.byteOffset, stored.byteLength);
+  return Array.from({ length: Math.floor(stored.byteLength / 4) }, (_, i) => view.getFloat32(i * 4, true));
+}
 
 /** The attributes the table and its indexes are keyed on; none is part of a record. */
 const KEY_ATTRIBUTES: ReadonlySet<string> = new Set([
@@ -92,10 +126,16 @@ type ImageItem = ImageRecord & Partial<Record<KeyAttribute, string>>;
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
 
 function toRecord(item: Record<string, unknown>): ImageRecord {
-  return Object.fromEntries(
+  const record = Object.fromEntries(
     Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name)),
   ) as unknown as ImageRecord;
+  const embedding = record.embedding as { model: string; vector: unknown } | undefined;
+  if (embedding) record.embedding = { model: embedding.model, vector: unpackVector(embedding.vector) };
+  return record;
 }
+
+/** The lookup of duplicates reads this many entries at most, whatever `limit` a caller asks for. */
+const MAX_SHA256_ENTRIES = 100;
 
 /**
  * What one list request may read. An index page is at most {@link MAX_INDEX_PAGE} entries; when the
@@ -176,8 +216,13 @@ export class DynamoImageRepository implements ImageRepository {
     now: string,
     analysis: ImageAnalysis,
     tags: string[],
+    embedding?: ImageRecord["embedding"],
   ): Promise<void> {
     const added = tags.filter((t) => !record.tags.includes(t));
+    // No embedding removes one stored before: it was of another analysis' text.
+    const embeddingUpdate = embedding
+      ? ", embedding = :embedding REMOVE analysisLeaseUntil"
+      : " REMOVE analysisLeaseUntil, embedding";
     // Tag items only for a visible image, and only if it is still visible when they are written: a
     // delete in between fails the write (ConflictError), and the caller reads the image again.
     const visibility = record.deletedAt ? "attribute_exists(deletedAt)" : "attribute_not_exists(deletedAt)";
@@ -187,14 +232,16 @@ export class DynamoImageRepository implements ImageRepository {
           Update: {
             TableName: this.tableName,
             Key: imageKey(record.id),
-            UpdateExpression:
-              "SET analysis = :analysis, tags = :tags, updatedAt = :now REMOVE analysisLeaseUntil",
+            UpdateExpression: `SET analysis = :analysis, tags = :tags, updatedAt = :now${embeddingUpdate}`,
             ConditionExpression: `attribute_exists(${PK}) AND tags = :oldTags AND ${visibility}`,
             ExpressionAttributeValues: {
               ":analysis": analysis,
               ":tags": tags,
               ":now": now,
               ":oldTags": record.tags,
+              ...(embedding
+                ? { ":embedding": { model: embedding.model, vector: packVector(embedding.vector) } }
+                : {}),
             },
           },
         },
@@ -454,6 +501,33 @@ export class DynamoImageRepository implements ImageRepository {
     return (result.Items ?? []).map(toRecord);
   }
 
+  async findBySha256(userId: string, sha256: string, limit: number): Promise<ImageRecord[]> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: `${PK} = :pk`,
+        ExpressionAttributeValues: { ":pk": sha256Partition(userId, sha256) },
+        ProjectionExpression: SK,
+        // Ids sort by creation time: the newest copies first.
+        ScanIndexForward: false,
+        Limit: Math.min(limit, MAX_SHA256_ENTRIES),
+      }),
+    );
+    const ids = (result.Items ?? []).map((item) => item[SK] as string);
+    const stats: ListStats = { calls: 0, itemsRead: 0, foreign: 0 };
+    const records = await this.recordsOf(ids.map(imagePartition), stats);
+    // The entry's key names the user and the digest; the record is what says it is still theirs, ready
+    // and visible.
+    return records.filter(
+      (r): r is ImageRecord =>
+        r !== undefined &&
+        r.userId === userId &&
+        r.status === "ready" &&
+        !r.deletedAt &&
+        r.checksum?.sha256 === sha256,
+    );
+  }
+
   async purge(record: ImageRecord): Promise<void> {
     // Every item of the image lives in its partition: the record and any tag items, including ones a
     // writer may have left behind.
@@ -474,6 +548,8 @@ export class DynamoImageRepository implements ImageRepository {
         if (item[SK] !== KEYS.imageRecord) others.push({ [PK]: item[PK], [SK]: item[SK] });
       start = page.LastEvaluatedKey;
     } while (start);
+    // The one item outside the partition: the lookup by digest, at a key the record names.
+    if (record.checksum) others.unshift(sha256Key(record, record.checksum.sha256));
     // The record goes in one transaction with the first 99 other items, on the condition that it is
     // still deleted; what a transaction cannot hold follows in batches.
     const first = others.slice(0, 99);
@@ -653,22 +729,50 @@ export class DynamoImageRepository implements ImageRepository {
   }
 
   async markReady(ref: ImageRef, now: string, result: ProcessedImage): Promise<void> {
-    // `exif` only when the original had some, as the fake and the API shape expect.
+    // `exif` and `phash` only when there are some, as the fake and the API shape expect.
     const exif = result.exif ? ", exif = :x" : "";
-    await this.finish(ref, "ready", {
-      UpdateExpression: `SET #status = :ready, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, originalEtag = :etag${exif} REMOVE leaseUntil`,
-      ExpressionAttributeNames: { "#status": "status", "#format": "format" },
-      ExpressionAttributeValues: {
-        ":ready": "ready",
-        ":now": now,
-        ":w": result.width,
-        ":h": result.height,
-        ":f": result.format,
-        ":t": result.thumbnails,
-        ":etag": result.originalEtag,
-        ...(result.exif ? { ":x": result.exif } : {}),
-      },
-    });
+    const phash = result.phash ? ", phash = :ph" : "";
+    try {
+      // The lookup item by digest in the same transaction: a ready image is always found as a duplicate.
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: imageKey(ref.id),
+                UpdateExpression: `SET #status = :ready, ${BY_STATUS.sortKey} = :statusKey, updatedAt = :now, width = :w, height = :h, #format = :f, thumbnails = :t, originalEtag = :etag, checksum = :c${exif}${phash} REMOVE leaseUntil`,
+                ConditionExpression: "#status = :processing",
+                ExpressionAttributeNames: { "#status": "status", "#format": "format" },
+                ExpressionAttributeValues: {
+                  ":ready": "ready",
+                  ":processing": "processing",
+                  ":statusKey": statusSortKey(ref, "ready"),
+                  ":now": now,
+                  ":w": result.width,
+                  ":h": result.height,
+                  ":f": result.format,
+                  ":t": result.thumbnails,
+                  ":etag": result.originalEtag,
+                  ":c": result.checksum,
+                  ...(result.exif ? { ":x": result.exif } : {}),
+                  ...(result.phash ? { ":ph": result.phash } : {}),
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...sha256Key(ref, result.checksum.sha256), imageId: ref.id },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (isConflict(error)) throw new ConflictError(`Image ${ref.id} is no longer being processed`);
+      throw error;
+    }
   }
 
   async markFailed(ref: ImageRef, now: string, error: { code: string; message: string }): Promise<void> {

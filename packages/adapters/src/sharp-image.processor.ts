@@ -16,6 +16,7 @@ import {
 } from "@picstack/core";
 import exifReader from "exif-reader";
 import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
+import phash from "sharp-phash";
 import { HeifDecoder, isHevcHeif } from "./heif-decoder.js";
 
 export interface SharpProcessorOptions {
@@ -115,6 +116,14 @@ const EXIF_ORIENTATIONS: Record<number, Orientation> = {
 
 /** libvips' error for a HEIF whose codec it lacks (HEVC without a brand that says so, JPEG, ...). */
 const CODEC_NOT_BUILT_IN = /compression format has not been built in/i;
+
+/** sharp-phash's 64 characters of `0` and `1` as 16 lower-case hex characters (the record's `phash`). */
+export function phashHex(bits: string): string {
+  if (!/^[01]{64}$/.test(bits)) throw new Error("A perceptual hash must be 64 bits");
+  let hex = "";
+  for (let at = 0; at < 64; at += 4) hex += Number.parseInt(bits.slice(at, at + 4), 2).toString(16);
+  return hex;
+}
 
 /** A PNG of raw pixels with an ICC profile attached (not applied), for sharp to convert to sRGB. */
 async function withProfile(data: Buffer, info: OutputInfo, icc: Buffer): Promise<Buffer> {
@@ -260,21 +269,27 @@ export class SharpImageProcessor implements ImageProcessor {
     return last.toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
   }
 
-  async thumbnails(bytes: Uint8Array): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail }> {
+  async thumbnails(
+    bytes: Uint8Array,
+  ): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail; phash: string }> {
     const { thumbSize, webpQuality, webpEffort } = this.options;
     try {
       const { data, info } = await this.previewPixels(bytes);
       const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
       const encode = (pipeline: Sharp) =>
         pipeline.webp({ quality: webpQuality, effort: webpEffort }).toBuffer({ resolveWithObject: true });
-      const [preview, thumb] = await Promise.all([
+      // The perceptual hash from the preview's pixels, already decoded, oriented and in sRGB (HEIC's
+      // too): it shrinks them to 32×32 grey, so the original is never decoded a second time.
+      const [preview, thumb, bits] = await Promise.all([
         encode(sharp(data, raw)),
         encode(sharp(data, raw).resize(thumbSize, thumbSize, { fit: "inside", withoutEnlargement: true })),
+        phash(data, raw),
       ]);
       // No withMetadata(): sharp writes no EXIF, ICC or XMP unless asked, so GPS and the rest are gone.
       return {
         preview: { data: preview.data, width: preview.info.width, height: preview.info.height },
         thumb: { data: thumb.data, width: thumb.info.width, height: thumb.info.height },
+        phash: phashHex(bits),
       };
     } catch (error) {
       if (error instanceof ImageRejectedError) throw error;

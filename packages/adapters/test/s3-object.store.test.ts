@@ -56,6 +56,26 @@ describe("S3ObjectStore.presignUpload", () => {
     expect(upload.headers).toEqual({ "Content-Type": "image/jpeg", "If-None-Match": "*" });
   });
 
+  it("with a declared SHA-256, signs x-amz-checksum-sha256 as a header the client must send, not a query parameter", async () => {
+    // Prepare
+    const hex = "9f".repeat(32);
+    // Act
+    const upload = await store().presignUpload(KEY, "image/png", 10, hex);
+    const other = await store().presignUpload(KEY, "image/png", 10, "a0".repeat(32));
+    // Assess
+    const url = new URL(upload.url);
+    expect(signedHeaders(url)).toContain("x-amz-checksum-sha256");
+    expect([...url.searchParams.keys()].map((k) => k.toLowerCase())).not.toContain("x-amz-checksum-sha256");
+    expect(upload.headers).toEqual({
+      "Content-Type": "image/png",
+      "If-None-Match": "*",
+      "x-amz-checksum-sha256": Buffer.from(hex, "hex").toString("base64"),
+    });
+    expect(new URL(other.url).searchParams.get("X-Amz-Signature")).not.toBe(
+      url.searchParams.get("X-Amz-Signature"),
+    );
+  });
+
   it("signs different URLs for different declared sizes and types", async () => {
     // Prepare
     const s = store();

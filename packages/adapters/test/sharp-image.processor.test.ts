@@ -20,7 +20,12 @@ import {
   rewrite,
   storedForExif,
 } from "../../../test/heic-files.js";
-import { DEFAULT_SHARP_OPTIONS, exifSummary, SharpImageProcessor } from "../src/sharp-image.processor.js";
+import {
+  DEFAULT_SHARP_OPTIONS,
+  exifSummary,
+  phashHex,
+  SharpImageProcessor,
+} from "../src/sharp-image.processor.js";
 
 const processor = new SharpImageProcessor();
 const blue = { r: 51, g: 102, b: 204 };
@@ -103,6 +108,49 @@ describe("thumbnail sizes", () => {
     // Assess
     expect([rendition.format, rendition.width, rendition.height]).toEqual(["webp", 512, 256]);
     expect([smallRendition.width, smallRendition.height]).toEqual([300, 200]);
+  });
+});
+
+/** Bits that differ between two 16-hex-character hashes. */
+function distance(a: string, b: string): number {
+  let bits = 0;
+  for (let i = 0; i < a.length; i++) {
+    let x = Number.parseInt(a[i] as string, 16) ^ Number.parseInt(b[i] as string, 16);
+    for (; x; x >>= 1) bits += x & 1;
+  }
+  return bits;
+}
+
+describe("perceptual hash", () => {
+  it("turns sharp-phash's 64 bits into 16 hex characters, and refuses anything else", () => {
+    expect(phashHex(`${"1111".repeat(4)}${"0000".repeat(11)}1010`)).toBe("ffff00000000000a");
+    expect(phashHex("10".repeat(32))).toBe("a".repeat(16));
+    expect(() => phashHex("10".repeat(31))).toThrow();
+    expect(() => phashHex("2".repeat(64))).toThrow();
+  });
+
+  it("is about the same for the same picture in other formats, sizes and EXIF turns, and far for another", async () => {
+    // Prepare
+    const upright = photo(1600, 1200);
+    const jpeg = await upright.clone().jpeg({ quality: 80 }).toBuffer();
+    const png = await upright.clone().png().toBuffer();
+    const smaller = await upright.clone().resize(400, 300).webp().toBuffer();
+    // Stored turned, shown upright by its EXIF orientation 6 (as a camera held upright writes it).
+    const turned = await upright.clone().rotate(270).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const other = await photo(1600, 1200).flip().flop().jpeg().toBuffer();
+    // Act
+    const hash = async (input: Buffer) => (await processor.thumbnails(input)).phash;
+    const [a, b, c, d, e] = [
+      await hash(jpeg),
+      await hash(png),
+      await hash(smaller),
+      await hash(turned),
+      await hash(other),
+    ];
+    // Assess
+    for (const each of [a, b, c, d, e]) expect(each).toMatch(/^[0-9a-f]{16}$/);
+    for (const near of [b, c, d]) expect(distance(a, near)).toBeLessThanOrEqual(6);
+    expect(distance(a, e)).toBeGreaterThan(10);
   });
 });
 
@@ -374,6 +422,7 @@ describe("HEIC from phones (HEVC, decoded by libheif in WebAssembly)", () => {
     // Act
     const out = await processor.thumbnails(f.data);
     // Assess
+    expect(out.phash).toMatch(/^[0-9a-f]{16}$/);
     expect([out.preview.width, out.preview.height]).toEqual([f.width, f.height]);
     expect([out.thumb.width, out.thumb.height]).toEqual([thumbSide(f.width), thumbSide(f.height)]);
     for (const rendered of [out.thumb, out.preview]) {
@@ -388,6 +437,16 @@ describe("HEIC from phones (HEVC, decoded by libheif in WebAssembly)", () => {
       expect(meta.hasAlpha).toBe(f.alpha === true);
       await expectUpright(rendered.data);
     }
+  });
+
+  it("hashes a HEIC from its decoded pixels like the same photo as a JPEG", async () => {
+    // Prepare: landscape.heic is `photo(640, 480)` encoded with HEVC.
+    const jpeg = await photo(640, 480).jpeg().toBuffer();
+    // Act
+    const heic = await processor.thumbnails(fixture("landscape.heic").data);
+    const same = await processor.thumbnails(jpeg);
+    // Assess
+    expect(distance(heic.phash, same.phash)).toBeLessThanOrEqual(6);
   });
 
   it("keeps the transparency of a HEIC with alpha", async () => {

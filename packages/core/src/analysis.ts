@@ -7,6 +7,7 @@
 import { ConflictError } from "./errors.js";
 import type { ImageAnalysis, ImageRecord } from "./image.js";
 import type { Clock, ImageRepository } from "./ports.js";
+import type { EmbeddingProvider } from "./search/types.js";
 import { MAX_TAGS } from "./tags.js";
 
 export const MAX_ANALYSIS_TAGS = 10;
@@ -126,6 +127,8 @@ export function failureKind(error: unknown): AnalysisFailureKind {
 export interface AnalyzeDeps {
   images: ImageRepository;
   provider: AnalysisProvider;
+  /** Embeds the text of a done analysis for semantic search; absent: no embedding is stored. */
+  embeddings?: EmbeddingProvider;
   clock: Clock;
   /** Epoch milliseconds when the function ends; the analysis ends (`failed` if need be) before it. */
   deadline?: number;
@@ -205,8 +208,47 @@ export async function analyzeImage(
   } else {
     analysis = failed(deps, result.kind);
   }
-  await saveWithTags(deps, record, analysis);
+  const embedding = analysis.status === "done" ? await embedAnalysis(deps, analysis) : undefined;
+  await saveWithTags(deps, record, analysis, embedding);
   return analysis;
+}
+
+/** What of an analysis is embedded: its description, the text read from the image, and its tags. */
+export function embeddingText(analysis: ImageAnalysis): string {
+  return [analysis.description, analysis.text, analysis.tags.join(", ")]
+    .filter((part): part is string => typeof part === "string" && part.trim() !== "")
+    .join("\n");
+}
+
+/**
+ * The embedding of a done analysis' text, in one provider call, bounded by the deadline; `undefined`
+ * when there is no provider, no text or no time, or when the provider fails. Never throws: search works
+ * without an embedding (text only), so its failure must not cost the analysis. The failure is logged.
+ */
+export async function embedAnalysis(
+  deps: Pick<AnalyzeDeps, "embeddings" | "deadline" | "log">,
+  analysis: ImageAnalysis,
+): Promise<ImageRecord["embedding"]> {
+  const { embeddings } = deps;
+  const text = embeddingText(analysis);
+  if (!embeddings || !text) return undefined;
+  const left = deps.deadline === undefined ? undefined : deps.deadline - ANALYSIS_RESERVE_MS - Date.now();
+  if (left !== undefined && left <= 0) {
+    deps.log?.("embedding skipped: no time left", { model: embeddings.model });
+    return undefined;
+  }
+  try {
+    const signal = left === undefined ? undefined : AbortSignal.timeout(left);
+    const [vector] = await embeddings.embed([text], signal);
+    if (!vector || vector.length !== embeddings.dimensions || !vector.every(Number.isFinite)) {
+      deps.log?.("embedding failed: unusable vector", { model: embeddings.model, length: vector?.length });
+      return undefined;
+    }
+    return { model: embeddings.model, vector };
+  } catch (error) {
+    deps.log?.("embedding failed", { model: embeddings.model, error });
+    return undefined;
+  }
 }
 
 /** Ends an analysis that cannot be run (interrupted too often) as `failed`. */
@@ -234,13 +276,14 @@ async function saveWithTags(
   deps: Pick<AnalyzeDeps, "images" | "clock">,
   record: ImageRecord,
   analysis: ImageAnalysis,
+  embedding?: ImageRecord["embedding"],
 ): Promise<void> {
   // A user may change tags meanwhile: read again and merge once more rather than overwrite them.
   let current = record;
   for (let attempt = 0; ; attempt++) {
     const tags = mergeTags(current.tags, analysis.tags);
     try {
-      await deps.images.saveAnalysis(current, deps.clock.now().toISOString(), analysis, tags);
+      await deps.images.saveAnalysis(current, deps.clock.now().toISOString(), analysis, tags, embedding);
       return;
     } catch (error) {
       const fresh = attempt < 2 ? await deps.images.get(record.id) : undefined;

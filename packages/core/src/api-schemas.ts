@@ -57,6 +57,10 @@ export const imageSchema = z.object({
   analysis: imageAnalysisSchema,
   thumbnails: z.object({ thumb: dimensions, preview: dimensions }).optional(),
   urls: imageUrlsSchema.optional().describe("Presigned GET URLs, valid for a few minutes"),
+  checksum: z
+    .object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+    .optional()
+    .describe("Digest of the original the server checked (lower-case hex); once the image is ready"),
   error: errorDetail.optional().describe("Only when status is failed"),
 });
 
@@ -68,7 +72,15 @@ export const presignedUploadSchema = z.object({
   expiresAt: isoDateTime,
 });
 
-export const createdImageSchema = z.object({ image: imageSchema, upload: presignedUploadSchema });
+export const createdImageSchema = z.object({
+  image: imageSchema,
+  upload: presignedUploadSchema,
+  duplicates: z
+    .array(z.string())
+    .describe(
+      "Ids of the caller's ready, non-deleted images with the declared `sha256` (at most 100); empty without one",
+    ),
+});
 
 export const imagePageSchema = z.object({
   items: z.array(imageSchema),

@@ -14,6 +14,9 @@ import {
 } from "./upload-policy.js";
 
 export const MAX_NOTE_LENGTH = 2000;
+/** Duplicates listed at most in a creation's answer: the lookup reads no more than this many entries. */
+export const MAX_DUPLICATES = 100;
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /** A user tag as sent: 1–50 characters with something besides whitespace (trimmed, lower-cased after). */
 export const tagInput = textUpTo(MAX_TAG_LENGTH).regex(NOT_BLANK, "must not be blank");
@@ -37,6 +40,14 @@ export const createImageInput = z.strictObject({
   size: z.number().int().positive().describe("Bytes; over the deployment's maximum answers 413"),
   note: textUpTo(MAX_NOTE_LENGTH).nullable().optional(),
   tags: tagsInput.optional(),
+  sha256: z
+    .string()
+    .regex(SHA256_HEX, "must be 64 hexadecimal characters")
+    .toLowerCase()
+    .optional()
+    .describe(
+      "The file's SHA-256 (64 hex characters, any case): the upload is bound to those bytes, and `duplicates` lists the caller's images with the same digest",
+    ),
 });
 
 export type CreateImageInput = z.infer<typeof createImageInput>;
@@ -52,7 +63,7 @@ export async function createUpload(
   deps: CreateUploadDeps,
   userId: string,
   input: CreateImageInput,
-): Promise<{ image: Image; upload: PresignedUpload }> {
+): Promise<{ image: Image; upload: PresignedUpload; duplicates: string[] }> {
   const contentType = input.contentType.trim().toLowerCase();
   assertUploadAllowed(contentType, input.size, deps.maxUploadBytes);
   const now = deps.clock.now();
@@ -72,9 +83,14 @@ export async function createUpload(
     note,
     tags: normalizeTags(input.tags ?? []),
     analysis: { status: "pending", tags: [] },
+    ...(input.sha256 ? { declaredSha256: input.sha256 } : {}),
   };
   // Sign first: if signing fails there is no orphan record.
-  const upload = await deps.objects.presignUpload(record.originalKey, contentType, input.size);
+  const upload = await deps.objects.presignUpload(record.originalKey, contentType, input.size, input.sha256);
+  // Looked up before the new record exists, which is not ready anyway: it never lists itself.
+  const duplicates = input.sha256
+    ? (await deps.images.findBySha256(userId, input.sha256, MAX_DUPLICATES)).map((r) => r.id)
+    : [];
   await deps.images.create(record);
-  return { image: toImage(record), upload };
+  return { image: toImage(record), upload, duplicates };
 }

@@ -42,7 +42,12 @@ export class ConflictError extends DomainError {
  * Why an uploaded file was refused after its bytes were checked. The codes end up on the image as
  * `error.code`.
  */
-export type ImageRejectionCode = "unsupported_format" | "corrupt_image" | "too_many_pixels" | "size_mismatch";
+export type ImageRejectionCode =
+  | "unsupported_format"
+  | "corrupt_image"
+  | "too_many_pixels"
+  | "size_mismatch"
+  | "checksum_mismatch";
 
 export class ImageRejectedError extends DomainError {
   readonly code: ImageRejectionCode;

@@ -95,6 +95,8 @@ export function toImage(record: ImageRecord, urls?: ImageUrls): Image {
     };
   }
   if (urls) image.urls = urls;
+  // Only a ready image's: a failed one's bytes are gone, whatever was checked before.
+  if (record.status === "ready" && record.checksum) image.checksum = { sha256: record.checksum.sha256 };
   if (record.status === "failed" && record.error) image.error = record.error;
   return image;
 }

@@ -43,7 +43,14 @@ export interface ImageRepository {
    * Stores an analysis and the image's tags with it (AI tags joined); conditional on the tags still
    * being `record.tags`, so a concurrent user edit is not lost (ConflictError instead).
    */
-  saveAnalysis(record: ImageRecord, now: string, analysis: ImageAnalysis, tags: string[]): Promise<void>;
+  saveAnalysis(
+    record: ImageRecord,
+    now: string,
+    analysis: ImageAnalysis,
+    tags: string[],
+    /** The analysis text's embedding; without one, an embedding stored before is removed (it was of other text). */
+    embedding?: ImageRecord["embedding"],
+  ): Promise<void>;
   /**
    * Marks a ready image's analysis `pending` again; `undefined` when the image is not ready or its
    * analysis is already pending (queued or running).
@@ -62,6 +69,11 @@ export interface ImageRepository {
   restore(record: ImageRecord, now: string): Promise<ImageRecord>;
   /** Deleted images whose `deletedAt` is before `before`, oldest first. */
   listDeletedBefore(before: string, limit: number): Promise<ImageRecord[]>;
+  /**
+   * A user's images whose original had the SHA-256 `sha256` when it was checked: ready, not deleted, at
+   * most `limit` of them (bounded work, however many copies a user uploads).
+   */
+  findBySha256(userId: string, sha256: string, limit: number): Promise<ImageRecord[]>;
   /** Removes a deleted image for good (its record and every item kept for it); conditional on it still being deleted. */
   purge(record: ImageRecord): Promise<void>;
 }
@@ -110,10 +122,18 @@ export interface ProcessedImage {
   thumbnails: { thumb: StoredThumbnail; preview: StoredThumbnail };
   /** The ETag of the original bytes that were checked and thumbnailed. */
   originalEtag: string;
+  /** Of those bytes: the lookup of duplicates is keyed on it. */
+  checksum: { sha256: string };
+  /** Perceptual hash of the preview's pixels (16 lower-case hex characters). */
+  phash?: string;
 }
 
 export interface ObjectStore {
-  presignUpload(key: string, contentType: string, size: number): Promise<PresignedUpload>;
+  /**
+   * An upload bound to `contentType` and `size`, and with `sha256` (64 lower-case hex) to those bytes:
+   * storage that checks checksums refuses any others under it.
+   */
+  presignUpload(key: string, contentType: string, size: number, sha256?: string): Promise<PresignedUpload>;
   presignDownload(key: string): Promise<string>;
   getBytes(key: string): Promise<Uint8Array>;
   /** The bytes and the ETag of the version read. */
@@ -149,8 +169,13 @@ export interface ImageProcessor {
    * Throws `ImageRejectedError` otherwise.
    */
   inspect(bytes: Uint8Array): Promise<ImageInfo>;
-  /** WebP thumbnails: `thumb` fits 256×256, `preview` fits 1024×1024, never upscaled. */
-  thumbnails(bytes: Uint8Array): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail }>;
+  /**
+   * WebP thumbnails: `thumb` fits 256×256, `preview` fits 1024×1024, never upscaled; and the perceptual
+   * hash of the preview's pixels (16 lower-case hex characters), from the same decode.
+   */
+  thumbnails(
+    bytes: Uint8Array,
+  ): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail; phash?: string }>;
 }
 
 export interface Clock {

@@ -11,6 +11,7 @@
  * notifies about an image that is already final, which the notification's own check handles. A
  * notification that finds the image claimed by a live worker can therefore be dropped.
  */
+import { createHash } from "node:crypto";
 import {
   type AnalysisProvider,
   type AnalyzeDeps,
@@ -21,6 +22,7 @@ import {
 import { ImageRejectedError } from "./errors.js";
 import type { ImageRecord } from "./image.js";
 import type { Clock, ImageProcessor, ImageRef, ImageRepository, ObjectStore } from "./ports.js";
+import type { EmbeddingProvider } from "./search/types.js";
 import { imageIdFromOriginalKey, thumbnailKey } from "./storage-layout.js";
 import { ALLOWED_FORMATS } from "./upload-policy.js";
 
@@ -32,6 +34,8 @@ export interface ProcessUploadDeps {
   /** How long a worker owns an image (and an analysis); after that a redelivery may take over. */
   leaseSeconds: number;
   provider: AnalysisProvider;
+  /** Embeds each analysis' text for semantic search; absent when no embedding provider is configured. */
+  embeddings?: EmbeddingProvider;
   /**
    * Runs the image step (claim, decode, thumbnails, ready). The worker passes a one-at-a-time gate, so
    * large decodes never overlap in memory and an image is claimed only when its work really starts.
@@ -159,6 +163,14 @@ async function imageStep(
         `The upload is ${bytes.byteLength} bytes but ${record.size} bytes were declared`,
       );
     }
+    // The bytes already in memory, hashed once: no second read of the original.
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    if (record.declaredSha256 !== undefined && record.declaredSha256 !== sha256) {
+      throw new ImageRejectedError(
+        "checksum_mismatch",
+        "The uploaded file's SHA-256 is not the one declared at creation; the file was removed",
+      );
+    }
     const info = await deps.processor.inspect(bytes);
     if (!ALLOWED_FORMATS.has(info.format)) {
       throw new ImageRejectedError("unsupported_format", `Files in ${info.format} format are not accepted`);
@@ -188,6 +200,8 @@ async function imageStep(
         preview: { key: keys.preview, width: rendered.preview.width, height: rendered.preview.height },
       },
       originalEtag: etag,
+      checksum: { sha256 },
+      ...(rendered.phash ? { phash: rendered.phash } : {}),
     };
     await deps.images.markReady(refOf(record), deps.clock.now().toISOString(), result);
     return {

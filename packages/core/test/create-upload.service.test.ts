@@ -1,15 +1,26 @@
 /** createUpload and its input schema against the in-memory ports. */
+import { createHash } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  type CreateImageInput,
   type CreateUploadDeps,
   createImageInput,
   createUpload,
+  MAX_DUPLICATES,
   PayloadTooLargeError,
   type PresignedUpload,
+  processUpload,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "../src/index.js";
-import { fixedClock, InMemoryImageRepository, InMemoryObjectStore } from "./fakes.js";
+import {
+  fakeImage,
+  fakeWorkerDeps,
+  fixedClock,
+  InMemoryImageRepository,
+  InMemoryObjectStore,
+  uploadedImage,
+} from "./fakes.js";
 
 const NOW = "2026-03-04T05:06:07.000Z";
 const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -170,5 +181,90 @@ describe("createImageInput", () => {
     ]) {
       expect(createImageInput.safeParse(bad).success).toBe(false);
     }
+  });
+});
+
+describe("createUpload with sha256", () => {
+  const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+  let worker: ReturnType<typeof fakeWorkerDeps<InMemoryImageRepository>>;
+
+  beforeEach(() => {
+    worker = fakeWorkerDeps(new InMemoryImageRepository());
+  });
+
+  /** Through the route's schema, as the handler parses the body. */
+  const create = (userId: string, input: Partial<CreateImageInput>) =>
+    createUpload(
+      { ...worker, maxUploadBytes: 1_000_000 },
+      userId,
+      createImageInput.parse({ filename: "a.jpg", contentType: "image/jpeg", size: 100, ...input }),
+    );
+
+  /** An image of `userId` with `bytes`, processed to `ready`. */
+  async function processed(bytes: Uint8Array, options: { userId?: string; sha256?: string } = {}) {
+    const upload = await uploadedImage(worker, bytes, options);
+    await processUpload(worker, { key: upload.key, size: upload.size });
+    return upload;
+  }
+
+  it("accepts 64 hex characters in any case and stores them lower-case; refuses anything else", () => {
+    // Prepare
+    const base = { filename: "a.jpg", contentType: "image/jpeg", size: 1 };
+    // Act
+    const parsed = createImageInput.parse({ ...base, sha256: "AB".repeat(32) });
+    // Assess
+    expect(parsed.sha256).toBe("ab".repeat(32));
+    for (const bad of ["ab".repeat(31), `${"ab".repeat(32)}0`, "zz".repeat(32), "", 42]) {
+      expect(createImageInput.safeParse({ ...base, sha256: bad }).success).toBe(false);
+    }
+  });
+
+  it("binds the presigned upload to the digest and stores it as declared", async () => {
+    // Prepare
+    const digest = "0f".repeat(32);
+    // Act
+    const { image, upload } = await create("alice", { sha256: digest });
+    // Assess
+    expect(worker.objects.presigned.at(-1)).toMatchObject({ sha256: digest });
+    expect(upload.headers?.["x-amz-checksum-sha256"]).toBe(Buffer.from(digest, "hex").toString("base64"));
+    expect((await worker.images.get(image.id))?.declaredSha256).toBe(digest);
+  });
+
+  it("lists the caller's ready, visible images with that digest, never another user's nor itself", async () => {
+    // Prepare
+    const bytes = fakeImage({ fill: 0x33 });
+    const digest = sha256(bytes);
+    const first = await processed(bytes, { userId: "alice" });
+    const second = await processed(bytes, { userId: "alice", sha256: digest });
+    const deleted = await processed(bytes, { userId: "alice" });
+    await worker.images.softDelete(
+      (await worker.images.get(deleted.id)) as NonNullable<Awaited<ReturnType<typeof worker.images.get>>>,
+      "2026-03-04T06:00:00.000Z",
+    );
+    await processed(bytes, { userId: "bob" });
+    await processed(fakeImage({ fill: 0x34 }), { userId: "alice" });
+    // Act
+    const mine = await create("alice", { sha256: digest.toUpperCase() });
+    const theirs = await create("carol", { sha256: digest });
+    const without = await create("alice", {});
+    // Assess
+    expect(mine.duplicates.sort()).toEqual([first.id, second.id].sort());
+    expect(mine.duplicates).not.toContain(mine.image.id);
+    expect(theirs.duplicates).toEqual([]);
+    expect(without.duplicates).toEqual([]);
+  });
+
+  it("asks the repository for at most MAX_DUPLICATES", async () => {
+    // Prepare
+    const asked: number[] = [];
+    const original = worker.images.findBySha256.bind(worker.images);
+    worker.images.findBySha256 = (userId, digest, limit) => {
+      asked.push(limit);
+      return original(userId, digest, limit);
+    };
+    // Act
+    await create("alice", { sha256: "aa".repeat(32) });
+    // Assess
+    expect(asked).toEqual([MAX_DUPLICATES]);
   });
 });

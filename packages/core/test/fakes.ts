@@ -118,12 +118,23 @@ export class InMemoryImageRepository implements ImageRepository {
     now: string,
     analysis: ImageAnalysis,
     tags: string[],
+    embedding?: ImageRecord["embedding"],
   ): Promise<void> {
     const stored = this.records.get(record.id);
     if (!stored || !sameTags(stored, record) || Boolean(stored.deletedAt) !== Boolean(record.deletedAt))
       throw new ConflictError("tags or visibility changed");
     Object.assign(stored, { analysis: structuredClone(analysis), tags: [...tags], updatedAt: now });
     delete stored.analysisLeaseUntil;
+    if (embedding) stored.embedding = structuredClone(embedding);
+    else delete stored.embedding;
+  }
+
+  async findBySha256(userId: string, sha256: string, limit: number): Promise<ImageRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => r.userId === userId && r.status === "ready" && !r.deletedAt)
+      .filter((r) => r.checksum?.sha256 === sha256)
+      .slice(0, limit)
+      .map((r) => structuredClone(r));
   }
 
   async requestAnalysis(record: ImageRecord, now: string): Promise<ImageRecord | undefined> {
@@ -200,16 +211,24 @@ export class InMemoryImageRepository implements ImageRepository {
 
 export class InMemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, { body: Uint8Array; contentType: string }>();
-  readonly presigned: Array<{ key: string; contentType: string; size: number }> = [];
+  readonly presigned: Array<{ key: string; contentType: string; size: number; sha256?: string }> = [];
   /** Set to make the next reads fail like a storage outage. */
   failReads = 0;
 
-  async presignUpload(key: string, contentType: string, size: number): Promise<PresignedUpload> {
-    this.presigned.push({ key, contentType, size });
+  async presignUpload(
+    key: string,
+    contentType: string,
+    size: number,
+    sha256?: string,
+  ): Promise<PresignedUpload> {
+    this.presigned.push({ key, contentType, size, ...(sha256 ? { sha256 } : {}) });
     return {
       method: "PUT",
       url: `https://storage.test/${key}?signed`,
-      headers: { "Content-Type": contentType },
+      headers: {
+        "Content-Type": contentType,
+        ...(sha256 ? { "x-amz-checksum-sha256": Buffer.from(sha256, "hex").toString("base64") } : {}),
+      },
       expiresAt: "2030-01-01T00:10:00.000Z",
     };
   }
@@ -342,13 +361,17 @@ export class FakeImageProcessor implements ImageProcessor {
     return info;
   }
 
-  async thumbnails(bytes: Uint8Array): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail }> {
+  async thumbnails(
+    bytes: Uint8Array,
+  ): Promise<{ thumb: RenderedThumbnail; preview: RenderedThumbnail; phash: string }> {
     const info = await this.inspect(bytes);
     const render = (box: number): RenderedThumbnail => {
       const size = fit(info.width, info.height, box);
       return { data: fakeImage({ format: "webp", ...size, hasAlpha: info.hasAlpha }), ...size };
     };
-    return { thumb: render(256), preview: render(1024) };
+    // A stand-in for a perceptual hash: the same for images whose header and pixels agree.
+    const phash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+    return { thumb: render(256), preview: render(1024), phash };
   }
 }
 
@@ -373,14 +396,20 @@ export class FakeAnalysisProvider implements AnalysisProvider {
 export async function uploadedImage(
   deps: { images: ImageRepository; objects: ObjectStore; clock: Clock },
   bytes: Uint8Array,
-  options: { contentType?: string; size?: number; tags?: string[]; userId?: string } = {},
+  options: { contentType?: string; size?: number; tags?: string[]; userId?: string; sha256?: string } = {},
 ): Promise<{ id: string; key: string; size: number }> {
   const contentType = options.contentType ?? "image/jpeg";
   const size = options.size ?? bytes.byteLength;
   const { image } = await createUpload(
     { ...deps, maxUploadBytes: Number.MAX_SAFE_INTEGER },
     options.userId ?? "alice",
-    { filename: "upload", contentType, size, ...(options.tags ? { tags: options.tags } : {}) },
+    {
+      filename: "upload",
+      contentType,
+      size,
+      ...(options.tags ? { tags: options.tags } : {}),
+      ...(options.sha256 ? { sha256: options.sha256 } : {}),
+    },
   );
   const key = (await deps.images.get(image.id))?.originalKey as string;
   await deps.objects.put(key, bytes, contentType);

@@ -4,6 +4,7 @@
  * image step's gate. What real decoders make of real files is tested with the sharp processor in
  * packages/adapters.
  */
+import { createHash } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   type ImageInfo,
@@ -14,6 +15,7 @@ import {
   processUpload,
   RETRIES_EXHAUSTED,
   runRequestedAnalysis,
+  toImage,
 } from "../src/index.js";
 import {
   FakeAnalysisProvider,
@@ -664,5 +666,56 @@ describe("processUpload: the image step", () => {
     // Assess
     expect(outcome).toMatchObject({ outcome: "skipped", reason: "not_enough_time" });
     expect((await record(id)).status).toBe("pending");
+  });
+});
+
+describe("processUpload: the checksum and the perceptual hash", () => {
+  const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+  /** An image with `bytes`, processed to its final state. */
+  async function processed(bytes: Uint8Array, options: { sha256?: string } = {}) {
+    const upload = await uploaded(bytes, options);
+    const outcome = await processUpload(deps, { key: upload.key, size: upload.size });
+    return { ...upload, outcome, record: await record(upload.id) };
+  }
+
+  it("stores the SHA-256 of the original it checked and the preview's hash; the image shows the digest once ready", async () => {
+    // Prepare
+    const bytes = fakeImage({ width: 300, height: 200 });
+    // Act
+    const { record: ready, outcome } = await processed(bytes);
+    // Assess
+    expect(outcome.outcome).toBe("ready");
+    expect(ready.checksum).toEqual({ sha256: sha256(bytes) });
+    expect(toImage(ready).checksum).toEqual({ sha256: sha256(bytes) });
+    expect(ready.phash).toMatch(/^[0-9a-f]{16}$/);
+    // The original was read once: the digest comes from the bytes already in memory.
+    expect(objects.reads).toBe(1);
+  });
+
+  it("accepts the bytes whose digest was declared", async () => {
+    // Prepare
+    const bytes = fakeImage();
+    // Act
+    const { record: ready } = await processed(bytes, { sha256: sha256(bytes) });
+    // Assess
+    expect(ready.status).toBe("ready");
+    expect(ready.declaredSha256).toBe(sha256(bytes));
+    expect(ready.checksum?.sha256).toBe(sha256(bytes));
+  });
+
+  it("fails other bytes than declared with checksum_mismatch, removes them and shows no checksum", async () => {
+    // Prepare: the same size, other pixels, so only the digest tells them apart.
+    const [declared, sent] = sameSizePair();
+    // Act
+    const { record: failed, outcome, key } = await processed(sent, { sha256: sha256(declared) });
+    // Assess
+    expect(outcome).toEqual({ outcome: "failed", id: failed.id, code: "checksum_mismatch" });
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toEqual({ code: "checksum_mismatch", message: expect.stringMatching(/SHA-256/) });
+    expect(objects.objects.has(key)).toBe(false);
+    expect(thumbnailObjects()).toEqual([]);
+    expect(failed.checksum).toBeUndefined();
+    expect(toImage(failed).checksum).toBeUndefined();
   });
 });

@@ -8,7 +8,12 @@
  * cannot start without the queue's URL, one allowed to read the cursor secret without that secret.
  */
 
-import { DEFAULT_OPENAI_MODEL } from "@picstack/adapters";
+import {
+  DEFAULT_EMBEDDING_DIMENSIONS,
+  DEFAULT_EMBEDDING_MODEL,
+  DEFAULT_OPENAI_MODEL,
+  MAX_EMBEDDING_DIMENSIONS,
+} from "@picstack/adapters";
 import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMITS } from "@picstack/core";
 import {
   env,
@@ -101,6 +106,14 @@ const variables = z
     [env.openAiBaseUrl]: z.url().optional(),
     [env.openAiModel]: z.string().min(1).default(DEFAULT_OPENAI_MODEL),
     [env.openAiTimeoutMs]: z.coerce.number().int().positive().default(30_000),
+    [env.embeddingProvider]: z.enum(["openai", "none"]).optional(),
+    [env.embeddingModel]: z.string().min(1).default(DEFAULT_EMBEDDING_MODEL),
+    [env.embeddingDimensions]: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_EMBEDDING_DIMENSIONS)
+      .default(DEFAULT_EMBEDDING_DIMENSIONS),
     [env.rateLimits]: json(
       z.strictObject({ read: bucketPolicy, write: bucketPolicy, analyze: bucketPolicy }),
     ).optional(),
@@ -153,6 +166,12 @@ export const configSchema = variables.transform((e) => ({
       model: e[env.openAiModel],
       timeoutMs: e[env.openAiTimeoutMs],
     },
+  },
+  /** Who embeds analysis text and queries; without a choice, `openai` when the OpenAI key is configured. */
+  embeddings: {
+    provider: e[env.embeddingProvider],
+    model: e[env.embeddingModel],
+    dimensions: e[env.embeddingDimensions],
   },
   s3: { publicEndpoint: e[env.s3PublicEndpoint], forcePathStyle: e[env.s3ForcePathStyle] },
   uploadTtlSeconds: e[env.uploadTtlSeconds],

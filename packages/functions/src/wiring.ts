@@ -16,12 +16,14 @@ import {
 import {
   type Clock,
   CursorCodec,
+  type EmbeddingProvider,
   type ImageRepository,
   type ObjectStore,
   type RateLimitStore,
   systemClock,
 } from "@picstack/core";
 import { config } from "./config.js";
+import { chooseEmbeddingProvider } from "./embeddings.js";
 import { readSecret } from "./secrets.js";
 import { testHooks } from "./test-hooks.js";
 
@@ -83,6 +85,17 @@ export async function cursorCodec(): Promise<CursorCodec> {
 export const rateLimitStore = once<RateLimitStore>(
   () => new DynamoRateLimitStore(documentClient(), config().table),
 );
+
+let embeddings: { provider: EmbeddingProvider | undefined } | undefined;
+
+/**
+ * The embedding provider for analysis text and search queries, or `undefined` when none is configured
+ * (search is then text-only). Built once; a failed key read is not kept, so the next call tries again.
+ */
+export async function embeddingProvider(): Promise<EmbeddingProvider | undefined> {
+  embeddings ??= { provider: await chooseEmbeddingProvider(config()) };
+  return embeddings.provider;
+}
 
 /** What most image handlers need: the repository, the object store and the clock. */
 export function imageDeps(): { images: ImageRepository; objects: ObjectStore; clock: Clock } {

@@ -40,8 +40,9 @@ export interface DeployOptions {
   testHooks?: string;
   /**
    * Pass the developer's OPENAI_API_KEY, OPENAI_BASE_URL, PICSTACK_ANALYSIS_PROVIDER,
-   * PICSTACK_OPENAI_MODEL and PICSTACK_OPENAI_TIMEOUT_MS through to the functions. Off for tests, which
-   * never call a real provider.
+   * PICSTACK_OPENAI_MODEL, PICSTACK_OPENAI_TIMEOUT_MS and the PICSTACK_EMBEDDING_* settings through to the
+   * functions (every function gets them: the worker embeds analyses, search embeds queries). Off for
+   * tests, which never call a real provider.
    */
   passThroughAnalysisSettings?: boolean;
   log?: (message: string) => void;
@@ -73,6 +74,9 @@ const ANALYSIS_SETTINGS: ReadonlyArray<LocalSetting> = [
   "PICSTACK_ANALYSIS_PROVIDER",
   "PICSTACK_OPENAI_MODEL",
   "PICSTACK_OPENAI_TIMEOUT_MS",
+  "PICSTACK_EMBEDDING_PROVIDER",
+  "PICSTACK_EMBEDDING_MODEL",
+  "PICSTACK_EMBEDDING_DIMENSIONS",
 ];
 
 function analysisSettingsFromEnvironment(): Partial<Record<LocalSetting, string>> {

@@ -93,10 +93,10 @@ export interface CreateUploadOptions {
    */
   sha256?: string | true;
   /**
-   * When the caller already has these bytes (a `ready` or `processing` image with the same SHA-256),
+   * When the caller already has these bytes (the server lists its ready images with the same SHA-256),
    * delete the record just made, send nothing, and resolve with that existing image instead. Computes
-   * the SHA-256 unless `sha256` gives it. A duplicate still `pending` (its bytes may never have come)
-   * or `failed` does not count: the file is uploaded as usual.
+   * the SHA-256 unless `sha256` gives it. A listed image that is gone or not ready when read again does
+   * not count; with none left, the file is uploaded as usual.
    */
   skipDuplicates?: boolean;
   /** Called when `skipDuplicates` skipped the upload, with the image the caller already had. */
@@ -259,8 +259,9 @@ export class PicstackClient {
   }
 
   /**
-   * The first of `ids` whose bytes the server has (ready, or being processed). A duplicate deleted
-   * since the answer, or one whose own upload never came (`pending`) or failed, is no copy to keep.
+   * The first of `ids` whose bytes the server has (ready; or being processed, should a server list
+   * those). A duplicate deleted since the answer, or one whose own upload never came (`pending`) or
+   * failed, is no copy to keep.
    */
   private async existingCopy(ids: string[], signal?: AbortSignal): Promise<Image | undefined> {
     const found: Image[] = [];

@@ -55,10 +55,10 @@ export interface Image {
   analysis: ImageAnalysis;
   thumbnails?: { thumb: Dimensions; preview: Dimensions };
   urls?: { original?: string; thumb?: string; preview?: string };
+  /** The digest of the original the server checked, once the image is ready: the same digest, the same file. */
+  checksum?: { sha256: string };
   /** Only when `status` is `failed`. */
   error?: { code: string; message: string };
-  /** The digest of the bytes the server checked, once processed: the same digest means the same file. */
-  checksum?: { sha256: string };
 }
 
 export interface CreateImageInput {
@@ -85,7 +85,7 @@ export interface PresignedUpload {
 export interface CreatedImage {
   image: Image;
   upload: PresignedUpload;
-  /** The caller's non-deleted images with the declared `sha256`; always empty without one. */
+  /** The caller's ready images with the declared `sha256` (empty without one). */
   duplicates: string[];
 }
 

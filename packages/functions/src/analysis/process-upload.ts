@@ -14,7 +14,7 @@ import { functions, worker } from "@picstack/infrastructure";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { config } from "../config.js";
-import { imageRepository, objectStore } from "../wiring.js";
+import { embeddingProvider, imageRepository, objectStore } from "../wiring.js";
 import { chooseProvider } from "./provider.js";
 import { parseQueueMessage } from "./s3-events.js";
 
@@ -24,6 +24,7 @@ configureSharp({ cache: worker.sharpCache, concurrency: worker.sharpConcurrency 
 const images = new SharpImageProcessor({ ...DEFAULT_SHARP_OPTIONS, maxInputPixels: worker.maxInputPixels });
 const imageStep = pLimit(worker.imageStepsAtOnce);
 const provider = await chooseProvider(config().analysis);
+const embeddings = await embeddingProvider();
 
 /** A message that must come back later (the batch item fails, SQS delivers it again). */
 class RetryLater extends Error {
@@ -40,6 +41,7 @@ async function handleRecord(record: SQSRecord, deadline: number): Promise<void> 
     objects: objectStore(),
     processor: images,
     provider,
+    ...(embeddings ? { embeddings } : {}),
     clock: systemClock,
     // A worker owns what it claims until its invocation ends (leases are cut at the deadline); then a
     // redelivery may take over.
