@@ -12,7 +12,7 @@ import type { CursorCodec } from "../cursor.js";
 import { InvalidCursorError } from "../cursor.js";
 import { DomainError } from "../errors.js";
 import { getOwnedImage, presignImageUrls } from "../get-image.service.js";
-import { type ImageRecord, toImage } from "../image.js";
+import { type Image, type ImageRecord, toImage } from "../image.js";
 import { InvalidRangeError } from "../manage-images.service.js";
 import { NOT_BLANK, textUpTo } from "../patterns.js";
 import type { ImageRepository, ObjectStore } from "../ports.js";
@@ -222,25 +222,38 @@ export async function searchImages(
     userId,
     page.map((hit) => hit.id),
   );
-  const items = await Promise.all(
-    page.flatMap((hit) => {
-      const record = records.get(hit.id);
-      if (!record) return [];
-      return [
-        (async () => ({
-          image: toImage(record, await presignImageUrls(deps.objects, record)),
-          score: clamp(hit.score),
-          matched: hit.matched,
-        }))(),
-      ];
-    }),
-  );
+  const items = await withImages(deps, page, records, (hit) => ({ matched: hit.matched }));
   const next = offset + input.limit;
   return {
     items,
     nextCursor: next < hits.length ? deps.cursors.encode({ o: String(next) }, binding) : null,
     mode: ranking.mode,
   };
+}
+
+/**
+ * The hits whose record is still visible, in rank order, each with its image (presigned URLs), its
+ * clamped score and what `extra` adds (the matched fields of a search, the kind of a similar image).
+ */
+async function withImages<H extends { id: string; score: number }, E extends object>(
+  deps: Pick<SearchDeps, "objects">,
+  hits: H[],
+  records: Map<string, ImageRecord>,
+  extra: (hit: H) => E,
+): Promise<Array<{ image: Image; score: number } & E>> {
+  return Promise.all(
+    hits.flatMap((hit) => {
+      const record = records.get(hit.id);
+      if (!record) return [];
+      return [
+        (async () => ({
+          image: toImage(record, await presignImageUrls(deps.objects, record)),
+          score: clamp(hit.score),
+          ...extra(hit),
+        }))(),
+      ];
+    }),
+  );
 }
 
 export async function similarImages(
@@ -259,19 +272,7 @@ export async function similarImages(
     userId,
     hits.map((hit) => hit.id),
   );
-  const items = await Promise.all(
-    hits.flatMap((hit) => {
-      const record = records.get(hit.id);
-      if (!record) return [];
-      return [
-        (async () => ({
-          image: toImage(record, await presignImageUrls(deps.objects, record)),
-          score: clamp(hit.score),
-          kind: hit.kind,
-        }))(),
-      ];
-    }),
-  );
+  const items = await withImages(deps, hits, records, (hit) => ({ kind: hit.kind }));
   return { items };
 }
 
