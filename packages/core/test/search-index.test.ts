@@ -359,6 +359,14 @@ describe("text ranking", () => {
     expect(ids(dashed)[0]).toBe("img22");
   });
 
+  it("take no number or code for a typo of another", () => {
+    // Act / Assess
+    expect(ids(index.search(text("TS2345")))).toEqual(["img06"]);
+    expect(index.search(text("TS2346"))).toEqual([]);
+    expect(ids(index.search(text("XK4P2L")))).toEqual(["img05"]);
+    expect(index.search(text("XK4P2M"))).toEqual([]);
+  });
+
   it("report the fields the terms matched in", () => {
     // Act
     const lisbon = index.search(text("lisbon"));
@@ -502,6 +510,20 @@ describe("keeping the index up to date", () => {
     expect(index.get("img04")).toBeUndefined();
     expect(index.search(text("restaurant"))).toEqual([]);
     expect(ids(index.search(text("bacalhau")))).toEqual([]);
+  });
+
+  it("hand out copies: changing what get returns changes nothing inside", () => {
+    // Prepare
+    const index = indexOf(CORPUS);
+    const copy = index.get("img03") as SearchDoc;
+    // Act
+    copy.tags.push("mutated");
+    copy.description = "mutated";
+    // Assess
+    expect(index.search(text("taxi", { tag: "mutated" }))).toEqual([]);
+    expect(index.get("img03")?.tags).toEqual(["receipt", "travel"]);
+    index.remove("img03");
+    expect(index.search(text("taxi"))).toEqual([]);
   });
 
   it("score as a fresh index would after replacing and removing", () => {
@@ -752,6 +774,46 @@ describe("snapshots", () => {
     for (const d of CORPUS) expect(loaded.similar(d.id, 20)).toEqual(original.similar(d.id, 20));
     expect(loaded.get("img08")).toEqual(original.get("img08"));
     expect(JSON.parse(JSON.stringify(loaded))).toEqual(JSON.parse(json));
+  });
+
+  it("answer like the original after heavy churn and after a second round trip, prefix and typo matches included", () => {
+    // Prepare: words of many lengths sharing prefixes, so prefix and fuzzy expansions are many.
+    let state = 7;
+    const next = () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 4294967296;
+    };
+    const word = () =>
+      Array.from({ length: 3 + Math.floor(next() * 7) }, () => "aenorst"[Math.floor(next() * 7)]).join("");
+    const original = SearchIndex.empty();
+    const live: string[] = [];
+    for (let i = 0; i < 1500; i++) {
+      if (live.length > 20 && next() < 0.3) {
+        const [gone] = live.splice(Math.floor(next() * live.length), 1);
+        original.remove(gone ?? "");
+      }
+      const id = `c${i}`;
+      const sentence = Array.from({ length: 6 }, word).join(" ");
+      original.upsert(
+        doc(id, { createdAt: "2026-01-01T00:00:00.000Z", filename: `${word()}.jpg`, description: sentence }),
+      );
+      live.push(id);
+    }
+    const queries = Array.from({ length: 40 }, () => text(`${word()} ${word().slice(0, 3)}`));
+    // Act
+    const loaded = SearchIndex.load(JSON.parse(JSON.stringify(original)));
+    const twice = SearchIndex.load(JSON.parse(JSON.stringify(loaded)));
+    // Assess
+    let hits = 0;
+    for (const query of queries) {
+      const expected = original.search(query);
+      hits += expected.length;
+      expect(loaded.search(query)).toEqual(expected);
+      expect(twice.search(query)).toEqual(expected);
+    }
+    expect(hits).toBeGreaterThan(500);
   });
 
   it("keep embeddings as float32", () => {

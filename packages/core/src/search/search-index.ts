@@ -20,7 +20,12 @@ import {
   type SimilarKind,
 } from "./types.js";
 
-/** Snapshot format: `toJSON()` writes it, `SearchIndex.load` refuses anything else. */
+/**
+ * Snapshot format: `toJSON()` writes it, `SearchIndex.load` refuses anything else. A snapshot holds the
+ * terms the text analysis below made (tokens, folding, stemming — hence `stemmer` pinned exactly), so
+ * bump the version whenever that analysis or the stored shape changes: the store then rebuilds the
+ * index from the records instead of loading terms the queries would no longer produce.
+ */
 export const SEARCH_INDEX_FORMAT = "picstack.search-index";
 export const SEARCH_INDEX_FORMAT_VERSION = 1;
 
@@ -32,7 +37,7 @@ export const SEARCH_INDEX_FORMAT_VERSION = 1;
  * Visible text (OCR-like) is long and incidental — a screenshot can show any word — so it counts least.
  * BM25 already favours short fields through length normalisation; the boosts only order the fields.
  */
-export const FIELD_BOOSTS: Readonly<Record<SearchField, number>> = {
+export const SEARCH_FIELD_BOOSTS: Readonly<Record<SearchField, number>> = {
   tags: 3,
   note: 2.5,
   description: 2,
@@ -133,9 +138,17 @@ function indexTokens(text: string): string[] {
   return tokens;
 }
 
-/** The query's distinct words, less stop words unless that would leave none. */
+/**
+ * The query's words, one per term (so "run running" does not count the term twice), less stop words
+ * unless that would leave none.
+ */
 function queryWords(query: string): string[] {
-  const words = [...new Set(fold(query).toLowerCase().match(WORD) ?? [])];
+  const byTerm = new Map<string, string>();
+  for (const word of fold(query).toLowerCase().match(WORD) ?? []) {
+    const term = normaliseTerm(word);
+    if (!byTerm.has(term)) byTerm.set(term, word);
+  }
+  const words = [...byTerm.values()];
   const content = words.filter((word) => !STOP_WORDS.has(word));
   return content.length > 0 ? content : words;
 }
@@ -186,19 +199,23 @@ const MINISEARCH_OPTIONS: Options<IndexedDoc> = {
 /**
  * Prefix matching from three characters ("lisb" finds Lisbon), typo tolerance from five (one edit:
  * "recipt" finds receipt) and nine (two edits). Shorter terms have too many neighbours at one edit
- * ("dog" would match "dot", "log", "do"). minisearch weighs prefix and fuzzy matches below exact ones.
+ * ("dog" would match "dot", "log", "do"), and a term with digits is a number or a code, where one
+ * character more or less is another invoice or another error, not a typo. minisearch weighs prefix and
+ * fuzzy matches below exact ones.
  */
+const HAS_DIGIT = /\p{N}/u;
+
 const TEXT_SEARCH: SearchOptions = {
-  boost: { ...FIELD_BOOSTS },
+  boost: { ...SEARCH_FIELD_BOOSTS },
   combineWith: "OR",
   prefix: (term) => term.length >= 3,
-  fuzzy: (term) => (term.length >= 9 ? 2 : term.length >= 5 ? 1 : false),
+  fuzzy: (term) => (HAS_DIGIT.test(term) ? false : term.length >= 9 ? 2 : term.length >= 5 ? 1 : false),
 };
 
 /** The offline similarity query: exact terms only, in the fields that say what an image shows. */
 const SIMILAR_SEARCH: SearchOptions = {
   fields: ["tags", "description"],
-  boost: { tags: FIELD_BOOSTS.tags, description: FIELD_BOOSTS.description },
+  boost: { tags: SEARCH_FIELD_BOOSTS.tags, description: SEARCH_FIELD_BOOSTS.description },
   combineWith: "OR",
   prefix: false,
   fuzzy: false,
@@ -241,18 +258,30 @@ function hamming(a: [number, number], b: [number, number]): number {
   return popcount32(a[0] ^ b[0]) + popcount32(a[1] ^ b[1]);
 }
 
-/** Little-endian float32 bytes as base64: a quarter of the size of the numbers as JSON text. */
-function encodeVector(vector: Float32Array): string {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString("base64");
+/**
+ * Every document's embedding as float32 bytes (the platform's byte order: little-endian wherever Node
+ * runs), concatenated in document order, as one base64 string: a quarter of the size of the numbers as
+ * JSON text, and one decode instead of one per document when loading.
+ */
+function encodeVectors(vectors: Float32Array[]): string {
+  let length = 0;
+  for (const vector of vectors) length += vector.length;
+  const packed = new Float32Array(length);
+  let offset = 0;
+  for (const vector of vectors) {
+    packed.set(vector, offset);
+    offset += vector.length;
+  }
+  return Buffer.from(packed.buffer).toString("base64");
 }
 
-function decodeVector(base64: string): Float32Array {
+function decodeVectors(base64: string): Float32Array {
   const bytes = Buffer.from(base64, "base64");
   if (bytes.byteLength % 4 !== 0)
-    throw new SearchIndexFormatError("An embedding is not whole float32 values");
-  // Copied: a Buffer may start at an offset that is not a multiple of 4 inside its pool.
-  const copy = new Uint8Array(bytes);
-  return new Float32Array(copy.buffer);
+    throw new SearchIndexFormatError("The embeddings are not whole float32 values");
+  // Copied when the bytes do not start on a multiple of 4 (a small Buffer may sit inside a shared pool).
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
+  return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -276,7 +305,8 @@ interface Ranked {
   matched: SearchField[];
 }
 
-const storedDocSchema = z.object({
+/** Loose: a field added to `SearchDoc` later survives a snapshot that went through an older reader. */
+const storedDocSchema = z.looseObject({
   id: z.string(),
   createdAt: z.string(),
   filename: z.string(),
@@ -287,8 +317,8 @@ const storedDocSchema = z.object({
   tags: z.array(z.string()),
   sha256: z.string().optional(),
   phash: z.string().optional(),
-  /** base64 of little-endian float32 values. */
-  embedding: z.string().optional(),
+  /** The length of the document's embedding in `vectors`, when it has one. */
+  dimensions: z.number().int().positive().optional(),
   version: z.string(),
 });
 type StoredDoc = z.infer<typeof storedDocSchema>;
@@ -299,6 +329,8 @@ const snapshotSchema = z.object({
   /** minisearch's own serialisation of the inverted index (`MiniSearch#toJSON`). */
   index: z.looseObject({ serializationVersion: z.number(), documentCount: z.number() }),
   docs: z.array(storedDocSchema),
+  /** The embeddings of `docs`, in their order (`encodeVectors`). */
+  vectors: z.string(),
 });
 
 /** The snapshot `toJSON()` returns (JSON-serialisable as it is). */
@@ -359,11 +391,23 @@ export class SearchIndex implements SearchEngine {
     } catch (error) {
       throw new SearchIndexFormatError("The snapshot's inverted index cannot be read", { cause: error });
     }
+    const vectors = decodeVectors(snapshot.vectors);
     const entries = new Map<string, Entry>();
+    let offset = 0;
     for (const stored of snapshot.docs) {
-      const { embedding, ...doc } = stored;
-      entries.set(doc.id, entryOf(doc, embedding === undefined ? undefined : decodeVector(embedding)));
+      const { dimensions, ...doc } = stored;
+      let vector: Float32Array | undefined;
+      if (dimensions !== undefined) {
+        if (offset + dimensions > vectors.length)
+          throw new SearchIndexFormatError("The embeddings are cut short");
+        // A view, not a copy: the documents' vectors share the one decoded buffer.
+        vector = vectors.subarray(offset, offset + dimensions);
+        offset += dimensions;
+      }
+      entries.set(doc.id, entryOf(doc, vector));
     }
+    if (offset !== vectors.length)
+      throw new SearchIndexFormatError("The embeddings do not match the documents");
     if (entries.size !== mini.documentCount || [...entries.keys()].some((id) => !mini.has(id))) {
       throw new SearchIndexFormatError("The snapshot's documents and inverted index disagree");
     }
@@ -378,7 +422,10 @@ export class SearchIndex implements SearchEngine {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     // The embedding comes back as the float32 values the index keeps.
-    return entry.vector ? { ...entry.doc, embedding: Array.from(entry.vector) } : { ...entry.doc };
+    // A copy: the index removes a document by the very terms it added, so its own must stay unchanged.
+    const doc: SearchDoc = { ...entry.doc, tags: [...entry.doc.tags] };
+    if (entry.vector) doc.embedding = Array.from(entry.vector);
+    return doc;
   }
 
   upsert(doc: SearchDoc): void {
@@ -494,8 +541,14 @@ export class SearchIndex implements SearchEngine {
 
   toJSON(): SearchIndexSnapshot {
     const docs: StoredDoc[] = [];
+    const vectors: Float32Array[] = [];
     for (const entry of this.entries.values()) {
-      docs.push(entry.vector ? { ...entry.doc, embedding: encodeVector(entry.vector) } : entry.doc);
+      if (entry.vector) {
+        docs.push({ ...entry.doc, dimensions: entry.vector.length });
+        vectors.push(entry.vector);
+      } else {
+        docs.push(entry.doc);
+      }
     }
     const index = this.mini.toJSON();
     // minisearch lists the terms in the order its radix tree iterates them, which visits each node's
@@ -508,6 +561,7 @@ export class SearchIndex implements SearchEngine {
       version: SEARCH_INDEX_FORMAT_VERSION,
       index: index as unknown as SearchIndexSnapshot["index"],
       docs,
+      vectors: encodeVectors(vectors),
     };
   }
 
