@@ -1,6 +1,6 @@
 /** The built CLI binary (packages/cli/dist/picstack.mjs) against the local stack, as a CI suite runs it. */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -232,6 +232,81 @@ describe("picstack CLI", () => {
 
     expect((await picstack(["frobnicate", "--user", user])).code).toBe(2);
     expect((await picstack(["ls", "--user", user, "--status", "done"])).code).toBe(2);
+  });
+
+  it("skips a file the user already has, finds a copy as its duplicate, and searches by a note", async () => {
+    const owner = `${user}-search`;
+    const word = "lighthouse";
+    const first = await picstack([
+      "upload",
+      join(dir, "one.jpg"),
+      join(dir, "two.jpg"),
+      "--note",
+      `gulls over the ${word}`,
+      "--user",
+      owner,
+      "--json",
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const uploaded = JSON.parse(first.stdout) as { file: string; id: string }[];
+    const idOf = (name: string) => uploaded.find((r) => r.file.endsWith(name))?.id ?? "";
+
+    // The same file again: nothing is uploaded, and the result names the image that has it.
+    const again = await picstack([
+      "upload",
+      join(dir, "one.jpg"),
+      "--skip-duplicates",
+      "--user",
+      owner,
+      "--json",
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject([{ ok: true, status: "skipped", id: idOf("one.jpg") }]);
+    const listed = await picstack(["ls", "--user", owner, "--all", "--json"]);
+    expect((JSON.parse(listed.stdout) as { items: unknown[] }).items).toHaveLength(2);
+
+    // A copy under another name, uploaded without the option, is the first one's duplicate.
+    await copyFile(join(dir, "one.jpg"), join(dir, "copy-of-one.jpg"));
+    const copied = await picstack(["upload", join(dir, "copy-of-one.jpg"), "--user", owner, "--json"]);
+    expect(copied.code, copied.stderr).toBe(0);
+    const copyId = (JSON.parse(copied.stdout) as { id: string }[])[0]?.id ?? "";
+    const similarIds = async () => {
+      const ran = await picstack(["similar", idOf("one.jpg"), "--user", owner, "--json"]);
+      expect(ran.code, ran.stderr).toBe(0);
+      const { items } = JSON.parse(ran.stdout) as { items: { image: { id: string }; kind: string }[] };
+      return items.map((i) => `${i.kind} ${i.image.id}`);
+    };
+    // The index may take a moment to learn of a new image.
+    await expect.poll(similarIds, { timeout: 60_000, interval: 1000 }).toContain(`duplicate ${copyId}`);
+    const table = await picstack(["similar", idOf("one.jpg"), "--user", owner]);
+    expect(table.stdout.split("\n")[0]).toMatch(/^KIND\s+SCORE\s+ID\s+FILENAME$/);
+    expect(table.stdout).toMatch(
+      new RegExp(`^duplicate\\s+[01]\\.\\d\\d\\s+${copyId}\\s+copy-of-one\\.jpg$`, "m"),
+    );
+
+    // Both noted images come first, each matched in its note; the copy has no note.
+    const topTwo = async () => {
+      const ran = await picstack(["search", word, "--user", owner, "--json"]);
+      expect(ran.code, ran.stderr).toBe(0);
+      const { items } = JSON.parse(ran.stdout) as { items: { image: { id: string }; matched: string[] }[] };
+      return items
+        .slice(0, 2)
+        .filter((i) => i.matched.includes("note"))
+        .map((i) => i.image.id)
+        .sort();
+    };
+    await expect
+      .poll(topTwo, { timeout: 60_000, interval: 1000 })
+      .toEqual([idOf("one.jpg"), idOf("two.jpg")].sort());
+    const ranked = await picstack(["search", word, "--user", owner, "--limit", "1"]);
+    expect(ranked.code, ranked.stderr).toBe(0);
+    expect(ranked.stdout.split("\n")[0]).toMatch(/^#\s+ID\s+SCORE\s+MATCHED\s+TAGS\s+FILENAME$/);
+    expect(ranked.stdout.split("\n")[1]).toMatch(/^1\s+\S+\s+[01]\.\d\d\s+\S*note/);
+    expect(ranked.stderr).toContain("more results: use --all");
+
+    // Usage errors are caught before the API is asked.
+    const bad = await picstack(["search", word, "--min-score", "2", "--user", owner]);
+    expect(bad.code).toBe(2);
   });
 
   it("prints a dev token the API accepts", async () => {

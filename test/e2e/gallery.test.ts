@@ -4,8 +4,10 @@
  * photos, watch them become thumbnails with their names and tags, filter by a tag (chips from the
  * listed images, in a stable order), edit a note, open the original, delete and undo, a failed upload's
  * details, Retry after a failed transfer, a drop larger than the rate limit, on a desktop and a phone
- * (390×844) screen; and the API reference page the API serves. Screenshots are kept in
- * test-artifacts/gallery/.
+ * (390×844) screen; and the API reference page the API serves. Then, as another user: search from the
+ * header (a word of a photo's note finds that photo first, "note" shown as matched; Escape goes back to
+ * the grid) and the details' Similar strip (a photo uploaded twice shows the other as a Duplicate).
+ * Screenshots are kept in test-artifacts/gallery/.
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,7 +15,7 @@ import { repoRoot } from "@picstack/local";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { api, outputs, photoJpeg, tokenFor, waitForStatus } from "./helpers.js";
+import { api, outputs, photoJpeg, tokenFor, uploadImage, waitForStatus } from "./helpers.js";
 
 const CHROMIUM = process.env.PICSTACK_CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = join(repoRoot, "test-artifacts/gallery");
@@ -493,5 +495,145 @@ describe("web gallery", () => {
     await visible(second.getByLabel("User id"));
     expect(await second.evaluate(`localStorage.getItem(${JSON.stringify(SESSION_KEY)})`)).toBeNull();
     await second.close();
+  });
+});
+
+describe("web gallery: search and similar images", () => {
+  const searcher = `gallery-search-${Date.now()}`;
+  /** A word only the note of harbour.jpg has: no file name, tag or description here contains it. */
+  const NOTE_WORD = "lighthouse";
+  const box = () => page.getByRole("searchbox", { name: "Search images" });
+  const results = () => page.getByRole("region", { name: "Search results" });
+
+  /** Runs the search (Enter) and waits for its answer; the names of the results' cards, in rank order. */
+  async function searchNow(query: string): Promise<string[]> {
+    await box().fill(query);
+    await box().press("Enter");
+    await visible(
+      results()
+        .getByRole("status")
+        .filter({ hasText: new RegExp(`\\d+\\+? results? for “${query}”`) }),
+    );
+    return results()
+      .getByRole("listitem")
+      .getByRole("button")
+      .evaluateAll((cards) => cards.map((card) => card.getAttribute("aria-label") ?? ""));
+  }
+
+  it("signs in as a user with a photo that has a note, and others that do not", async () => {
+    const token = await tokenFor(searcher);
+    // The note is given at creation, as an upload with a note is made.
+    const bytes = await photoJpeg(900, 600);
+    const created = await api<{
+      image: { id: string };
+      upload: { url: string; headers: Record<string, string> };
+    }>("POST", "/images", {
+      token,
+      body: {
+        filename: "harbour.jpg",
+        contentType: "image/jpeg",
+        size: bytes.byteLength,
+        note: `Gulls circling the old ${NOTE_WORD} at dusk`,
+      },
+    });
+    expect(created.status).toBe(201);
+    const put = await fetch(created.body.upload.url, {
+      method: "PUT",
+      headers: created.body.upload.headers,
+      body: bytes,
+    });
+    expect(put.status).toBe(200);
+    const field = await uploadImage(token, await portraitJpeg(), "image/jpeg", "field.jpg");
+    await waitForStatus(token, created.body.image.id, ["ready"]);
+    await waitForStatus(token, field.id, ["ready"]);
+
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(outputs().webUrl);
+    await page.evaluate(`localStorage.removeItem(${JSON.stringify(SESSION_KEY)})`);
+    await page.reload();
+    await page.getByLabel("User id").fill(searcher);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await visible(page.getByRole("button", { name: "Open harbour.jpg" }));
+    await visible(page.getByRole("button", { name: "Open field.jpg" }));
+  });
+
+  it("finds the photo by a word of its note, first, with note as the matched field and the mode shown", async () => {
+    // The search index may take a moment to learn of a new image: ask again until it has.
+    await expect
+      .poll(async () => (await searchNow(NOTE_WORD))[0], { timeout: WAIT, interval: 1000 })
+      .toBe("Open harbour.jpg");
+    const first = results().getByRole("listitem").first();
+    expect(await first.locator(".match").allTextContents()).toContain("note");
+    expect(await first.locator(".score").textContent()).toMatch(/^score (0\.\d\d|1\.00)$/);
+    // The answer's mode: text where the server has no embeddings (a hybrid search falls back), else hybrid.
+    const mode = await results().locator("[data-mode]").getAttribute("data-mode");
+    expect(["text", "hybrid"]).toContain(mode);
+    // By words alone, a photo without the word is no result (by meaning, it may be a weak one).
+    if (mode === "text") expect(await searchNow(NOTE_WORD)).not.toContain("Open field.jpg");
+    await shot("13-search");
+
+    // The result opens its details, like a card of the grid.
+    await first.getByRole("button", { name: "Open harbour.jpg" }).click();
+    const dialog = page.getByRole("dialog", { name: "harbour.jpg" });
+    await visible(dialog);
+    await page.keyboard.press("Escape");
+    await hidden(dialog);
+  });
+
+  it("goes back to the whole grid on Escape in the search box", async () => {
+    await box().focus();
+    await page.keyboard.press("Escape");
+    await gone(results());
+    expect(await box().inputValue()).toBe("");
+    const grid = page.getByRole("list", { name: "Images" });
+    await visible(grid.getByRole("button", { name: "Open harbour.jpg" }));
+    await visible(grid.getByRole("button", { name: "Open field.jpg" }));
+  });
+
+  it("shows, in the details of a photo uploaded twice, the other copy as a Duplicate that opens", async () => {
+    const bytes = await photoJpeg(720, 480);
+    for (const name of ["twin-a.jpg", "twin-b.jpg"]) {
+      await page.getByLabel("Choose images").setInputFiles({ name, mimeType: "image/jpeg", buffer: bytes });
+      await visible(page.getByRole("button", { name: `Open ${name}` }));
+    }
+    const token = await tokenFor(searcher);
+    const listed = (await api<{ items: Listed[] }>("GET", "/images?limit=100", { token })).body.items;
+    for (const twin of listed.filter((i) => i.filename.startsWith("twin-")))
+      await waitForStatus(token, twin.id, ["ready"]);
+
+    /** Opens a twin's details and reads its Similar strip once it has answered; closes it again. */
+    const stripOf = async (name: string) => {
+      await page.getByRole("button", { name: `Open ${name}` }).click();
+      const dialog = page.getByRole("dialog", { name });
+      const strip = dialog.getByRole("region", { name: "Similar" });
+      await visible(strip);
+      await hidden(strip.getByText("Looking for similar images…"));
+      const labels = await strip
+        .getByRole("button")
+        .evaluateAll((buttons) => buttons.map((b) => b.getAttribute("aria-label") ?? ""));
+      await dialog.getByRole("button", { name: "Close" }).click();
+      await hidden(dialog);
+      return labels;
+    };
+    // The similar answer may lag the index a moment, as search does.
+    await expect
+      .poll(() => stripOf("twin-b.jpg"), { timeout: WAIT, interval: 1000 })
+      .toContain("Duplicate: twin-a.jpg");
+
+    await page.getByRole("button", { name: "Open twin-b.jpg" }).click();
+    const strip = page.getByRole("dialog", { name: "twin-b.jpg" }).getByRole("region", { name: "Similar" });
+    const twin = strip.getByRole("button", { name: "Duplicate: twin-a.jpg" });
+    await visible(twin);
+    expect(await twin.textContent()).toContain("Duplicate");
+    await shot("14-similar");
+    // Choosing it opens the other copy's details, whose strip names this one as its Duplicate.
+    await twin.click();
+    const other = page.getByRole("dialog", { name: "twin-a.jpg" });
+    await visible(other);
+    await visible(
+      other.getByRole("region", { name: "Similar" }).getByRole("button", { name: "Duplicate: twin-b.jpg" }),
+    );
+    await other.getByRole("button", { name: "Close" }).click();
+    await hidden(other);
   });
 });

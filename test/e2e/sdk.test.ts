@@ -1,5 +1,5 @@
 /** The SDK against the real stack: what the web gallery and the CLI rely on. */
-import { PicstackClient, PicstackError, UploadError } from "@picstack/sdk";
+import { fileSha256, PicstackClient, PicstackError, UploadError } from "@picstack/sdk";
 import { describe, expect, it } from "vitest";
 import { outputs, photoJpeg, tokenFor } from "./helpers.js";
 
@@ -70,6 +70,57 @@ describe("SDK on the local stack", () => {
     expect(error).toBeInstanceOf(UploadError);
     expect((error as UploadError).status).toBeGreaterThanOrEqual(400);
     expect((error as UploadError).status).toBeLessThan(500);
+  });
+
+  it("knows a file it already has by its SHA-256, and finds images by a note and by likeness", async () => {
+    // Prepare
+    const picstack = await clientFor(`sdk-search-${Date.now()}`);
+    const bytes = await photoJpeg(1000, 700);
+    const sha256 = await fileSha256(bytes);
+    const duplicatesSeen: string[][] = [];
+
+    // Act: the first upload declares its digest, and the server has no image with it yet.
+    const first = await picstack.createUpload(
+      { data: bytes, filename: "quay.jpg" },
+      { sha256: true, note: "the ferry past the lighthouse", onCreated: (_, d) => duplicatesSeen.push(d) },
+    );
+    const ready = await picstack.waitUntilReady(first.id, { timeoutMs: 60_000 });
+    const skipped: string[] = [];
+    const again = await picstack.createUpload(
+      { data: bytes, filename: "quay-again.jpg" },
+      { skipDuplicates: true, onSkipped: (existing) => skipped.push(existing.id) },
+    );
+
+    // Assess: the second upload made nothing that stays, and answered with the first image.
+    expect(duplicatesSeen).toEqual([[]]);
+    expect(ready.checksum).toEqual({ sha256 });
+    expect(again.id).toBe(first.id);
+    expect(skipped).toEqual([first.id]);
+    const listed: string[] = [];
+    for await (const image of picstack.iterateImages()) listed.push(image.id);
+    expect(listed).toEqual([first.id]);
+
+    // A word of its note finds it (the index may take a moment to learn of a new image).
+    await expect
+      .poll(async () => (await picstack.search({ query: "lighthouse" })).items[0]?.image.id, {
+        timeout: 60_000,
+        interval: 1000,
+      })
+      .toBe(first.id);
+    const byWords = await picstack.search({ query: "lighthouse", mode: "text" });
+    expect(byWords.mode).toBe("text");
+    expect(byWords.items[0]?.matched).toContain("note");
+    expect(byWords.items[0]?.score).toBeGreaterThan(0);
+
+    // The same bytes uploaded without a digest are still the same file: a duplicate of the first.
+    const copy = await picstack.createUpload({ data: bytes, filename: "copy.jpg" });
+    await picstack.waitUntilReady(copy.id, { timeoutMs: 60_000 });
+    await expect
+      .poll(async () => (await picstack.similar(first.id)).items.map((i) => `${i.kind} ${i.image.id}`), {
+        timeout: 60_000,
+        interval: 1000,
+      })
+      .toContain(`duplicate ${copy.id}`);
   });
 
   it("refuses a request with a bad token as unauthorized", async () => {

@@ -10,8 +10,10 @@ import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoImageRepository } from "@picstack/adapters/dynamodb";
+import type { ImageRecord } from "@picstack/core";
 import { runJob } from "@picstack/local";
 import { beforeAll, describe, expect, it } from "vitest";
+import { fakeEmbedding } from "../fake-embeddings.js";
 import { libraryRecords, seedLibrary } from "../library.js";
 import {
   type ApiResponse,
@@ -365,6 +367,32 @@ describe("validation and modes", () => {
     // Assess
     expectError(notJson, 400, "invalid_json");
     expectError(anonymous, 401, "unauthorized");
+  });
+
+  it("ranks by meaning with embeddings: a query word no image contains finds its synonym's image", async () => {
+    // Prepare: embeddings as the stack's (fake) provider makes them; "puppy" lands on "dog".
+    const userId = `semantic-${run}`;
+    const userToken = await tokenFor(userId);
+    const [dog, car] = libraryRecords(userId, 2, { status: () => "ready" }).map((r, i) => {
+      const note = i === 0 ? "dog running" : "car parked";
+      return { ...r, note, embedding: { model: "fake", vector: fakeEmbedding(note) } };
+    }) as [ImageRecord, ImageRecord];
+    await seedLibrary(new DynamoImageRepository(documents(), outputs().table), [dog, car]);
+
+    // Act
+    const probe = await search(userToken, { query: "puppy" });
+    const semantic = await search(userToken, { query: "puppy", mode: "semantic" });
+    const text = await search(userToken, { query: "puppy", mode: "text" });
+
+    // Assess
+    expect(text.body.items).toEqual([]);
+    if (probe.body.mode === "text") {
+      expectError(semantic, 409, "semantic_unavailable");
+    } else {
+      expect(semantic.body.items[0]?.image.id).toBe(dog.id);
+      expect(semantic.body.items[0]?.matched).toEqual([]);
+      expect(probe.body.items[0]?.image.id).toBe(dog.id);
+    }
   });
 
   it("answers the mode the stack can rank by: semantic needs an embedding provider", async () => {

@@ -30,3 +30,12 @@ export function toIso(value: string | undefined, name: string, endOfDay: boolean
     throw new CliError(`--${name} must be a date (YYYY-MM-DD) or an ISO-8601 time`, 2);
   return date.toISOString();
 }
+
+/** A score bound from 0 to 1, as `--min-score` takes it. */
+export function score(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new CliError(`--${name} must be a number from 0 to 1`, 2);
+  return n;
+}

@@ -7,12 +7,15 @@
  * const image = await picstack.createUpload(file, { onProgress: ({ loaded, total }) => bar(loaded / total) });
  * const ready = await picstack.waitUntilReady(image.id);
  * for await (const item of picstack.iterateImages({ tag: "beach" })) console.log(item.filename);
+ * const { items, mode } = await picstack.search({ query: "pier at dawn", tag: "beach" });
  * ```
  */
+import { fileSha256 } from "./checksum.js";
 import {
   FileRejectedError,
   ImageFailedError,
   PicstackError,
+  SemanticUnavailableError,
   UploadError,
   WaitTimeoutError,
 } from "./errors.js";
@@ -25,6 +28,10 @@ import {
   type Image,
   type ImagePage,
   type ListImagesQuery,
+  type SearchPage,
+  type SearchParams,
+  type SearchResult,
+  type SimilarPage,
   type UpdateImageInput,
 } from "./types.js";
 import {
@@ -75,8 +82,25 @@ export interface CreateUploadOptions {
   note?: string | null;
   tags?: string[];
   onProgress?: (progress: UploadProgress) => void;
-  /** Called once the image exists, before its bytes are sent. */
-  onCreated?: (image: Image) => void;
+  /**
+   * Called once the image exists, before its bytes are sent, with the caller's images that have the
+   * same bytes (empty unless a `sha256` was given or computed).
+   */
+  onCreated?: (image: Image, duplicates: string[]) => void;
+  /**
+   * The file's SHA-256 (64 hex), or `true` to compute it from the bytes first (`fileSha256`). The
+   * server binds the upload to it and lists the caller's images with the same bytes.
+   */
+  sha256?: string | true;
+  /**
+   * When the caller already has these bytes (the server lists its ready images with the same SHA-256),
+   * delete the record just made, send nothing, and resolve with that existing image instead. Computes
+   * the SHA-256 unless `sha256` gives it. A listed image that is gone or not ready when read again does
+   * not count; with none left, the file is uploaded as usual.
+   */
+  skipDuplicates?: boolean;
+  /** Called when `skipDuplicates` skipped the upload, with the image the caller already had. */
+  onSkipped?: (existing: Image) => void;
   signal?: AbortSignal;
   /** Retries for sending the bytes (network errors, 5xx from storage). */
   retry?: RetryOptions;
@@ -183,14 +207,21 @@ export class PicstackClient {
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   }
 
-  /** Makes a `pending` image and a presigned upload for it. Nothing is sent to storage. */
-  createImage(input: CreateImageInput): Promise<CreatedImage> {
-    return this.request("POST", "/images", input);
+  /**
+   * Makes a `pending` image and a presigned upload for it. Nothing is sent to storage. With `sha256`,
+   * `duplicates` lists the caller's images with the same bytes (the caller may then `deleteImage` the
+   * new one and not upload).
+   */
+  async createImage(input: CreateImageInput): Promise<CreatedImage> {
+    const created = await this.request<CreatedImage>("POST", "/images", input);
+    // A server from before duplicates existed answers without the field: it found none.
+    return { ...created, duplicates: created.duplicates ?? [] };
   }
 
   /**
    * Creates an image and uploads its bytes, with progress and retries. Resolves with the image
-   * (still `pending`: the server checks and processes it next; see `waitUntilReady`).
+   * (still `pending`: the server checks and processes it next; see `waitUntilReady`), or, with
+   * `skipDuplicates`, with the image the caller already had for these bytes.
    */
   async createUpload(source: UploadSource | Blob, options: CreateUploadOptions = {}): Promise<Image> {
     const data = source instanceof Blob ? source : source.data;
@@ -205,10 +236,45 @@ export class PicstackClient {
     const input: CreateImageInput = { filename, contentType, size };
     if (options.note !== undefined) input.note = options.note;
     if (options.tags !== undefined) input.tags = options.tags;
-    const { image, upload } = await this.createImage(input);
-    options.onCreated?.(image);
+    const sha256 =
+      typeof options.sha256 === "string"
+        ? options.sha256.toLowerCase()
+        : options.sha256 === true || options.skipDuplicates
+          ? await fileSha256(data)
+          : undefined;
+    if (sha256 !== undefined) input.sha256 = sha256;
+    const { image, upload, duplicates } = await this.createImage(input);
+    options.onCreated?.(image, duplicates);
+    if (options.skipDuplicates && duplicates.length > 0) {
+      const existing = await this.existingCopy(duplicates, options.signal);
+      if (existing) {
+        // The contract's way to skip: the new record goes, with nothing uploaded under it.
+        await this.deleteImage(image.id);
+        options.onSkipped?.(existing);
+        return existing;
+      }
+    }
     await this.sendBytes(upload, data, contentType, options);
     return image;
+  }
+
+  /**
+   * The first of `ids` whose bytes the server has (ready; or being processed, should a server list
+   * those). A duplicate deleted since the answer, or one whose own upload never came (`pending`) or
+   * failed, is no copy to keep.
+   */
+  private async existingCopy(ids: string[], signal?: AbortSignal): Promise<Image | undefined> {
+    const found: Image[] = [];
+    for (const id of ids) {
+      try {
+        found.push(await this.getImage(id, signal ? { signal } : {}));
+      } catch (error) {
+        if (error instanceof PicstackError && error.status === 404) continue;
+        throw error;
+      }
+      if (found.at(-1)?.status === "ready") break;
+    }
+    return found.find((i) => i.status === "ready") ?? found.find((i) => i.status === "processing");
   }
 
   /** Sends bytes to a presigned upload from `createImage`, retrying network errors and 5xx answers. */
@@ -259,6 +325,39 @@ export class PicstackClient {
       yield* page.items;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
+  }
+
+  /**
+   * One page of search results, best first (or newest first with `sort: "date"`). Throws
+   * `SemanticUnavailableError` for `mode: "semantic"` on a server without an embedding provider.
+   */
+  search(params: SearchParams, options: { signal?: AbortSignal } = {}): Promise<SearchPage> {
+    // A search changes nothing, so it is retried like a GET though it is a POST.
+    return this.request("POST", "/images/search", params, options.signal, { safe: true });
+  }
+
+  /** Every search result, following cursors page by page (a page may be short or empty and still have one). */
+  async *iterateSearch(
+    params: Omit<SearchParams, "cursor">,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<SearchResult, void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.search(cursor ? { ...params, cursor } : params, options);
+      yield* page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  /** The caller's images most like this one, most alike first: duplicates, near duplicates, then similar. */
+  similar(id: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<SimilarPage> {
+    const query = options.limit !== undefined ? `?limit=${options.limit}` : "";
+    return this.request(
+      "GET",
+      `/images/${encodeURIComponent(id)}/similar${query}`,
+      undefined,
+      options.signal,
+    );
   }
 
   updateImage(id: string, input: UpdateImageInput): Promise<Image> {
@@ -324,8 +423,9 @@ export class PicstackClient {
     path: string,
     body?: unknown,
     signal?: AbortSignal,
-    options: { allowStatus?: number[] } = {},
+    options: { allowStatus?: number[]; safe?: boolean } = {},
   ): Promise<T> {
+    const idempotent = options.safe || IDEMPOTENT.has(method);
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { Accept: "application/json" };
       const authorization = await this.authorization();
@@ -349,7 +449,7 @@ export class PicstackClient {
             cause,
           },
         );
-        if (!IDEMPOTENT.has(method) || attempt >= this.retry.retries) throw error;
+        if (!idempotent || attempt >= this.retry.retries) throw error;
         await sleep(backoff(attempt, this.retry), signal);
         continue;
       }
@@ -359,7 +459,7 @@ export class PicstackClient {
       }
       const error = await toError(response);
       const limited = response.status === 429;
-      const retryable = limited || (response.status >= 500 && IDEMPOTENT.has(method));
+      const retryable = limited || (response.status >= 500 && idempotent);
       if (!retryable || attempt >= (limited ? this.retry.rateLimitedRetries : this.retry.retries))
         throw error;
       const wait =
@@ -389,5 +489,8 @@ async function toError(response: Response): Promise<PicstackError> {
   if (Number.isFinite(retryAfter) && response.headers.has("retry-after"))
     extra.retryAfterSeconds = retryAfter;
   if (details !== undefined) extra.details = details;
+  if (response.status === 409 && code === "semantic_unavailable") {
+    return new SemanticUnavailableError(message, details === undefined ? {} : { details });
+  }
   return new PicstackError(response.status, code, message, extra);
 }

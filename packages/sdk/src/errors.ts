@@ -11,6 +11,7 @@ export type ApiErrorCode =
   | "image_not_deleted"
   | "image_not_ready"
   | "analysis_pending"
+  | "semantic_unavailable"
   | "restore_window_closed"
   | "payload_too_large"
   | "unsupported_media_type"
@@ -77,5 +78,16 @@ export class WaitTimeoutError extends PicstackError {
   constructor(message: string) {
     super(0, "timeout", message);
     this.name = "WaitTimeoutError";
+  }
+}
+
+/**
+ * A `semantic` search on a server without an embedding provider (409 `semantic_unavailable`). Search
+ * with `mode: "hybrid"` (the default) or `"text"` instead: hybrid falls back to text there.
+ */
+export class SemanticUnavailableError extends PicstackError {
+  constructor(message: string, extra: { details?: unknown } = {}) {
+    super(409, "semantic_unavailable", message, extra);
+    this.name = "SemanticUnavailableError";
   }
 }

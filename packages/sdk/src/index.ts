@@ -1,3 +1,4 @@
+export { fileSha256 } from "./checksum.js";
 export {
   type CreateUploadOptions,
   checkFile,
@@ -14,6 +15,7 @@ export {
   FileRejectedError,
   ImageFailedError,
   PicstackError,
+  SemanticUnavailableError,
   UploadError,
   WaitTimeoutError,
 } from "./errors.js";

@@ -55,7 +55,7 @@ export interface Image {
   analysis: ImageAnalysis;
   thumbnails?: { thumb: Dimensions; preview: Dimensions };
   urls?: { original?: string; thumb?: string; preview?: string };
-  /** The digest of the original the server checked; once the image is ready. */
+  /** The digest of the original the server checked, once the image is ready: the same digest, the same file. */
   checksum?: { sha256: string };
   /** Only when `status` is `failed`. */
   error?: { code: string; message: string };
@@ -67,7 +67,10 @@ export interface CreateImageInput {
   size: number;
   note?: string | null;
   tags?: string[];
-  /** The file's SHA-256, 64 hex characters: binds the upload to those bytes and asks for `duplicates`. */
+  /**
+   * The file's SHA-256, 64 hex characters (`fileSha256` computes it): binds the upload to those bytes,
+   * and the answer's `duplicates` lists the caller's images with the same digest.
+   */
   sha256?: string;
 }
 
@@ -114,4 +117,64 @@ export interface UpdateImageInput {
 export interface Health {
   status: "ok" | "degraded";
   checks: Record<string, unknown>;
+}
+
+/** The fields a search can report a text match in (a result's `matched`). */
+export const SEARCH_FIELDS = ["description", "text", "tags", "note", "filename", "camera"] as const;
+export type SearchField = (typeof SEARCH_FIELDS)[number];
+
+/**
+ * `text`: words; `semantic`: meaning (needs an embedding provider on the server); `hybrid`: both, and
+ * text alone when the server has no embedding provider (the answer's `mode` says which ran).
+ */
+export type SearchMode = "hybrid" | "text" | "semantic";
+export type SearchSort = "relevance" | "date";
+
+/** The body of `POST /images/search`. */
+export interface SearchParams {
+  /** 1–500 characters. */
+  query: string;
+  /** 1–50, default 20. */
+  limit?: number;
+  cursor?: string;
+  tag?: string;
+  /** ISO-8601, inclusive, on `createdAt`. */
+  from?: string;
+  /** ISO-8601, inclusive, on `createdAt`. */
+  to?: string;
+  /** Default `hybrid`. */
+  mode?: SearchMode;
+  /** Default `relevance`; `date` is newest first. */
+  sort?: SearchSort;
+  /** 0–1: results scoring lower are left out. */
+  minScore?: number;
+}
+
+export interface SearchResult {
+  image: Image;
+  /** 0–1, higher is better. */
+  score: number;
+  /** Where the words matched; empty for a match by meaning alone. */
+  matched: SearchField[];
+}
+
+export interface SearchPage {
+  items: SearchResult[];
+  nextCursor: string | null;
+  /** The mode that answered: `text` when `hybrid` was asked of a server without embeddings. */
+  mode: SearchMode;
+}
+
+/** `duplicate`: the same bytes; `near_duplicate`: the same picture (perceptual hash); `similar`: alike. */
+export type SimilarKind = "duplicate" | "near_duplicate" | "similar";
+
+export interface SimilarResult {
+  image: Image;
+  /** 0–1, higher is more alike. */
+  score: number;
+  kind: SimilarKind;
+}
+
+export interface SimilarPage {
+  items: SimilarResult[];
 }

@@ -3,6 +3,7 @@
  * backoff, cursor iteration, waiting, and uploads with progress. The real API is exercised by the
  * e2e tests (test/e2e/sdk.test.ts).
  */
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -15,10 +16,12 @@ import {
   checkFile,
   contentTypeFor,
   FileRejectedError,
+  fileSha256,
   type Image,
   ImageFailedError,
   PicstackClient,
   PicstackError,
+  SemanticUnavailableError,
   UploadError,
   WaitTimeoutError,
 } from "../src/index.js";
@@ -246,6 +249,133 @@ describe("listing", () => {
   });
 });
 
+describe("search", () => {
+  const hit = (id: string, score: number) => ({ image: image({ id }), score, matched: ["note"] });
+
+  it("posts the query as JSON and returns ranked results with the mode that answered", async () => {
+    // Prepare
+    routes.push((_, res) =>
+      json(res, 200, { items: [hit("a", 0.9), hit("b", 0.4)], nextCursor: null, mode: "text" }),
+    );
+    // Act
+    const page = await client().search({
+      query: "pier at dawn",
+      tag: "beach",
+      mode: "hybrid",
+      minScore: 0.2,
+    });
+    // Assess
+    expect(seen[0]).toMatchObject({ method: "POST", url: "/images/search" });
+    expect(seen[0]?.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(seen[0]?.body.toString() ?? "")).toEqual({
+      query: "pier at dawn",
+      tag: "beach",
+      mode: "hybrid",
+      minScore: 0.2,
+    });
+    expect(page.mode).toBe("text");
+    expect(page.items.map((i) => [i.image.id, i.score, i.matched])).toEqual([
+      ["a", 0.9, ["note"]],
+      ["b", 0.4, ["note"]],
+    ]);
+  });
+
+  it("iterates every result, following cursors past empty pages, with the same query each time", async () => {
+    // Prepare
+    routes.push((_, res) => json(res, 200, { items: [hit("a", 0.9)], nextCursor: "c1", mode: "text" }));
+    routes.push((_, res) => json(res, 200, { items: [], nextCursor: "c2", mode: "text" }));
+    routes.push((_, res) => json(res, 200, { items: [hit("b", 0.5)], nextCursor: null, mode: "text" }));
+    // Act
+    const ids: string[] = [];
+    for await (const result of client().iterateSearch({ query: "sea", limit: 1 })) ids.push(result.image.id);
+    // Assess
+    expect(ids).toEqual(["a", "b"]);
+    expect(seen.map((s) => JSON.parse(s.body.toString()))).toEqual([
+      { query: "sea", limit: 1 },
+      { query: "sea", limit: 1, cursor: "c1" },
+      { query: "sea", limit: 1, cursor: "c2" },
+    ]);
+  });
+
+  it("retries a 5xx, since a search changes nothing", async () => {
+    // Prepare
+    routes.push((_, res) => json(res, 503, { error: { code: "service_unavailable", message: "x" } }));
+    routes.push((_, res) => json(res, 200, { items: [], nextCursor: null, mode: "hybrid" }));
+    // Act / Assess
+    await expect(client().search({ query: "sea" })).resolves.toMatchObject({ mode: "hybrid" });
+    expect(seen).toHaveLength(2);
+  });
+
+  it("throws SemanticUnavailableError for a 409 semantic_unavailable, and a plain error for other 409s", async () => {
+    // Prepare
+    routes.push((_, res) =>
+      json(res, 409, {
+        error: { code: "semantic_unavailable", message: "No embedding provider is configured" },
+      }),
+    );
+    routes.push((_, res) => json(res, 409, { error: { code: "conflict", message: "busy" } }));
+    // Act
+    const semantic = await client()
+      .search({ query: "sea", mode: "semantic" })
+      .catch((e: unknown) => e);
+    const other = await client()
+      .search({ query: "sea" })
+      .catch((e: unknown) => e);
+    // Assess
+    expect(semantic).toBeInstanceOf(SemanticUnavailableError);
+    expect(semantic).toBeInstanceOf(PicstackError);
+    expect(semantic).toMatchObject({
+      status: 409,
+      code: "semantic_unavailable",
+      message: "No embedding provider is configured",
+    });
+    expect(other).not.toBeInstanceOf(SemanticUnavailableError);
+    expect(other).toMatchObject({ status: 409, code: "conflict" });
+    expect(seen).toHaveLength(2);
+  });
+
+  it("asks for an image's similar ones with a limit, its id encoded", async () => {
+    // Prepare
+    routes.push((_, res) =>
+      json(res, 200, {
+        items: [
+          { image: image({ id: "b" }), score: 1, kind: "duplicate" },
+          { image: image({ id: "c" }), score: 0.6, kind: "similar" },
+        ],
+      }),
+    );
+    routes.push((_, res) => json(res, 200, { items: [] }));
+    // Act
+    const page = await client().similar("a/1", { limit: 5 });
+    await client().similar("a");
+    // Assess
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      "GET /images/a%2F1/similar?limit=5",
+      "GET /images/a/similar",
+    ]);
+    expect(page.items.map((i) => [i.image.id, i.kind])).toEqual([
+      ["b", "duplicate"],
+      ["c", "similar"],
+    ]);
+  });
+});
+
+describe("fileSha256", () => {
+  it("is the SHA-256 of the bytes in lower-case hex, for bytes, buffers and Blobs alike", async () => {
+    // Prepare: a view into a larger buffer hashes only its own bytes.
+    const whole = new Uint8Array(300).map((_, i) => i % 251);
+    const view = whole.subarray(10, 290);
+    const expected = createHash("sha256").update(view).digest("hex");
+    // Act / Assess
+    expect(await fileSha256(view)).toBe(expected);
+    expect(await fileSha256(view.slice().buffer)).toBe(expected);
+    expect(await fileSha256(new Blob([view]))).toBe(expected);
+    expect(await fileSha256(new Uint8Array(0))).toBe(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+  });
+});
+
 describe("waitUntilReady", () => {
   it("polls until ready and analysed, reporting the steps in between", async () => {
     routes.push((_, res) => json(res, 200, image({ status: "processing" })));
@@ -367,6 +497,110 @@ describe("createUpload", () => {
     expect(error).toMatchObject({ status: 403, code: "upload_refused" });
     expect((error as Error).message).toContain("SignatureDoesNotMatch: nope");
     expect(seen).toHaveLength(2);
+  });
+
+  it("sends the file's SHA-256 when asked, and reports the duplicates the server found", async () => {
+    // Prepare
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    routes.push((_, res) => json(res, 201, { ...created(), duplicates: ["old1"] }));
+    routes.push((_, res) => {
+      res.writeHead(200);
+      res.end();
+    });
+    const reported: [string, string[]][] = [];
+    // Act
+    const result = await client().createUpload(
+      { data: bytes, filename: "a.jpg" },
+      { sha256: true, onCreated: (i, duplicates) => reported.push([i.id, duplicates]) },
+    );
+    // Assess: without skipDuplicates the bytes are sent all the same.
+    expect(JSON.parse(seen[0]?.body.toString() ?? "")).toMatchObject({ sha256: digest });
+    expect(reported).toEqual([["img1", ["old1"]]]);
+    expect(result.id).toBe("img1");
+    expect(seen.map((s) => s.method)).toEqual(["POST", "PUT"]);
+  });
+
+  it("takes a known digest as given, lower-cased, and sends no sha256 unless asked", async () => {
+    // Prepare
+    const known = "AB".repeat(32);
+    for (let i = 0; i < 2; i++) {
+      routes.push((_, res) => json(res, 201, created()));
+      routes.push((_, res) => {
+        res.writeHead(200);
+        res.end();
+      });
+    }
+    // Act
+    await client().createUpload({ data: new Uint8Array(3), filename: "a.jpg" }, { sha256: known });
+    await client().createUpload({ data: new Uint8Array(3), filename: "a.jpg" });
+    // Assess
+    expect(JSON.parse(seen[0]?.body.toString() ?? "").sha256).toBe("ab".repeat(32));
+    expect(JSON.parse(seen[2]?.body.toString() ?? "")).not.toHaveProperty("sha256");
+  });
+
+  it("reads a server without duplicates in its answer as having found none", async () => {
+    // Prepare
+    routes.push((_, res) => json(res, 201, created()));
+    // Act
+    const answer = await client().createImage({ filename: "a.jpg", contentType: "image/jpeg", size: 3 });
+    // Assess
+    expect(answer.duplicates).toEqual([]);
+  });
+
+  it("with skipDuplicates, deletes the new record and returns the image already there, sending no bytes", async () => {
+    // Prepare
+    const bytes = new Uint8Array([9, 9, 9]);
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    routes.push((_, res) => json(res, 201, { ...created(), duplicates: ["gone", "old1"] }));
+    routes.push((_, res) => json(res, 404, { error: { code: "image_not_found", message: "no" } }));
+    routes.push((_, res) =>
+      json(res, 200, image({ id: "old1", status: "ready", checksum: { sha256: digest } })),
+    );
+    routes.push((_, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    const skipped: string[] = [];
+    // Act
+    const result = await client().createUpload(
+      { data: bytes, filename: "a.jpg" },
+      { skipDuplicates: true, onSkipped: (existing) => skipped.push(existing.id) },
+    );
+    // Assess
+    expect(JSON.parse(seen[0]?.body.toString() ?? "").sha256).toBe(digest);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      "POST /images",
+      "GET /images/gone",
+      "GET /images/old1",
+      "DELETE /images/img1",
+    ]);
+    expect(result).toMatchObject({ id: "old1", status: "ready" });
+    expect(skipped).toEqual(["old1"]);
+  });
+
+  it("with skipDuplicates, uploads after all when the only duplicate never got its bytes", async () => {
+    // Prepare: an earlier upload of this file was created and never sent.
+    routes.push((_, res) => json(res, 201, { ...created(), duplicates: ["stale"] }));
+    routes.push((_, res) => json(res, 200, image({ id: "stale", status: "pending" })));
+    routes.push((_, res) => {
+      res.writeHead(200);
+      res.end();
+    });
+    const skipped: string[] = [];
+    // Act
+    const result = await client().createUpload(
+      { data: new Uint8Array(3), filename: "a.jpg" },
+      { skipDuplicates: true, onSkipped: (existing) => skipped.push(existing.id) },
+    );
+    // Assess
+    expect(result.id).toBe("img1");
+    expect(skipped).toEqual([]);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      "POST /images",
+      "GET /images/stale",
+      "PUT /storage/key",
+    ]);
   });
 
   it("refuses files the API would refuse before sending anything", async () => {

@@ -17,6 +17,8 @@ export function App() {
   const [config, setConfig] = useState<WebConfig>();
   const [session, setSession] = useState<Session | undefined>(() => loadSession());
   const [problem, setProblem] = useState<string>();
+  // Where the signed-in gallery puts its search box: in the header, though the gallery owns the search.
+  const [searchSlot, setSearchSlot] = useState<HTMLDivElement | null>(null);
 
   useEffect(() => {
     loadConfig()
@@ -62,6 +64,7 @@ export function App() {
     <div className="app">
       <header className="topbar">
         <h1 className="brand">Picstack</h1>
+        <div ref={setSearchSlot} className="search-slot" />
         {session && (
           <div className="who">
             <span>
@@ -87,6 +90,7 @@ export function App() {
         <Gallery
           config={config}
           session={session}
+          searchSlot={searchSlot}
           onSessionEnded={() => signOut("Your session ended; sign in again")}
         />
       ) : (

@@ -1,6 +1,7 @@
-/** One image in a modal dialog: preview, facts, analysis, tags and note editing, delete. */
+/** One image in a modal dialog: preview, facts, analysis, tags and note editing, similar images, delete. */
 import type { Image, PicstackClient } from "@picstack/sdk";
 import { useEffect, useId, useRef, useState } from "react";
+import { SimilarStrip } from "./gallery/SimilarStrip.js";
 
 const formatBytes = (n: number) =>
   n < 1024
@@ -39,6 +40,8 @@ export function Details(props: {
   onChange: (image: Image) => void;
   onDelete: (image: Image) => void;
   onError: (error: unknown) => void;
+  /** Opens another image in place of this one (from the Similar strip). */
+  onOpen: (image: Image) => void;
   onClose: () => void;
 }) {
   const { client, image, onChange, onError } = props;
@@ -198,6 +201,8 @@ export function Details(props: {
               {saved && <span className="muted">Saved</span>}
             </div>
           </form>
+
+          <SimilarStrip client={client} image={image} onOpen={props.onOpen} onError={onError} />
 
           <button type="button" className="button danger" onClick={() => props.onDelete(image)}>
             Delete

@@ -1,9 +1,11 @@
 /**
- * The signed-in gallery: uploads with progress, the filtered grid with infinite scroll, live status,
- * the detail dialog, and delete with undo. This file puts the parts together; each part is in gallery/.
+ * The signed-in gallery: uploads with progress, the filtered grid with infinite scroll, search in its
+ * place while there is a query, live status, the detail dialog, and delete with undo. This file puts the
+ * parts together; each part is in gallery/.
  */
-import { PicstackClient, PicstackError } from "@picstack/sdk";
+import { type Image, PicstackClient, PicstackError } from "@picstack/sdk";
 import { useCallback, useMemo, useRef, useState } from "react";
+import { createPortal } from "react-dom";
 import type { Session } from "./auth.js";
 import type { WebConfig } from "./config.js";
 import { Details } from "./Details.js";
@@ -14,11 +16,14 @@ import { type Filters, isFiltered } from "./gallery/filters.js";
 import { focusCard } from "./gallery/ImageCard.js";
 import { ImageGrid } from "./gallery/ImageGrid.js";
 import { RejectedFiles } from "./gallery/RejectedFiles.js";
+import { SearchBox } from "./gallery/SearchBox.js";
+import { SearchResults } from "./gallery/SearchResults.js";
 import { UndoToast } from "./gallery/UndoToast.js";
 import { UploadList } from "./gallery/UploadList.js";
 import { useDeleteWithUndo } from "./gallery/useDeleteWithUndo.js";
 import { useImages } from "./gallery/useImages.js";
 import { useLiveStatus } from "./gallery/useLiveStatus.js";
+import { type SearchRequest, useSearch } from "./gallery/useSearch.js";
 import { useUploads } from "./gallery/useUploads.js";
 
 /**
@@ -27,7 +32,13 @@ import { useUploads } from "./gallery/useUploads.js";
  */
 const RATE_LIMITED_RETRIES = 100;
 
-export function Gallery(props: { config: WebConfig; session: Session; onSessionEnded: () => void }) {
+export function Gallery(props: {
+  config: WebConfig;
+  session: Session;
+  /** Where the search box goes (the page's header); nowhere until it exists. */
+  searchSlot: HTMLElement | null;
+  onSessionEnded: () => void;
+}) {
   const { config, session } = props;
   // Held in a ref so the callbacks below stay stable while the parent passes a new function each render.
   const ended = useRef(props.onSessionEnded);
@@ -49,6 +60,17 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
   const [filters, setFilters] = useState<Filters>({});
   const [error, setError] = useState<string>();
   const [selected, setSelected] = useState<string>();
+  // The image the details show when no list has it (one opened from the Similar strip).
+  const [opened, setOpened] = useState<Image>();
+  const [request, setRequest] = useState<SearchRequest>();
+  // A search runs again when the user asks (Enter), not when the typing pause ends on the same words.
+  const onSearch = useCallback(
+    (next: SearchRequest | undefined, again: boolean) =>
+      setRequest((current) =>
+        !again && current?.query === next?.query && current?.mode === next?.mode ? current : next,
+      ),
+    [],
+  );
 
   /** Every API failure lands here: a 401 ends the session, anything else shows in the banner. */
   const fail = useCallback(
@@ -70,8 +92,26 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
     onUnauthorized: endSession,
   });
   const deletion = useDeleteWithUndo(client, images, fail);
+  const search = useSearch(client, request, filters, fail);
 
-  const selectedImage = images.items.find((i) => i.id === selected);
+  const selectedImage =
+    images.items.find((i) => i.id === selected) ??
+    search.items.find((r) => r.image.id === selected)?.image ??
+    (opened?.id === selected ? opened : undefined);
+
+  const open = (id: string) => {
+    setSelected(id);
+    setOpened(undefined);
+  };
+  /** A newer copy of an image, wherever the gallery shows it. */
+  const refresh = useCallback(
+    (image: Image) => {
+      images.refresh(image);
+      search.refresh(image);
+      setOpened((current) => (current?.id === image.id ? image : current));
+    },
+    [images.refresh, search.refresh],
+  );
 
   return (
     <main className="gallery">
@@ -79,24 +119,41 @@ export function Gallery(props: { config: WebConfig; session: Session; onSessionE
       <DropZone maxUploadBytes={config.maxUploadBytes} onFiles={uploads.start} />
       <RejectedFiles reasons={uploads.rejected} onDismiss={uploads.dismissRejected} />
       <UploadList uploads={uploads.uploads} onRetry={uploads.retry} onClear={uploads.clearFinished} />
-      <FilterBar filters={filters} tagCounts={images.tagCounts} onChange={setFilters} />
-      <ImageGrid
-        items={images.items}
-        loaded={images.loaded}
-        loading={images.loading}
-        hasMore={Boolean(images.nextCursor)}
-        filtered={isFiltered(filters)}
-        onLoadMore={images.loadMore}
-        onOpen={setSelected}
+      {props.searchSlot && createPortal(<SearchBox onSearch={onSearch} />, props.searchSlot)}
+      <FilterBar
+        filters={filters}
+        tagCounts={request ? search.tagCounts : images.tagCounts}
+        searching={Boolean(request)}
+        onChange={setFilters}
       />
+      {request ? (
+        <SearchResults request={request} search={search} filtered={isFiltered(filters)} onOpen={open} />
+      ) : (
+        <ImageGrid
+          items={images.items}
+          loaded={images.loaded}
+          loading={images.loading}
+          hasMore={Boolean(images.nextCursor)}
+          filtered={isFiltered(filters)}
+          onLoadMore={images.loadMore}
+          onOpen={open}
+        />
+      )}
 
       {selectedImage && (
         <Details
+          // Another image opened from the Similar strip is a new dialog, with its own note and tag fields.
+          key={selectedImage.id}
           client={client}
           image={selectedImage}
-          onChange={images.refresh}
+          onChange={refresh}
+          onOpen={(image) => {
+            setSelected(image.id);
+            setOpened(image);
+          }}
           onDelete={(image) => {
             setSelected(undefined);
+            search.removeItem(image.id);
             void deletion.remove(image);
           }}
           onError={fail}

@@ -1,10 +1,12 @@
 /**
  * `picstack upload <files, folders or globs...>`: uploads a few files at a time, then waits until each
  * is ready. A folder gives its images (see expand-files.ts), its subfolders too with `--recursive`.
+ * With `--skip-duplicates` each file's SHA-256 goes with it, and a file the user already has is not
+ * uploaded again: it is reported with the image that has it.
  */
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { checkFile, contentTypeFor, type Image, ImageFailedError } from "@picstack/sdk";
+import { checkFile, contentTypeFor, fileSha256, type Image, ImageFailedError } from "@picstack/sdk";
 import { connectionOptions, defineCommand } from "../command-line.js";
 import { connect } from "../connection.js";
 import { expandFiles } from "../expand-files.js";
@@ -15,7 +17,8 @@ interface UploadResult {
   file: string;
   ok: boolean;
   id?: string;
-  status?: Image["status"] | "rejected" | "upload_failed";
+  /** `skipped`: the user already had these bytes; `id` and `image` are the image that has them. */
+  status?: Image["status"] | "rejected" | "upload_failed" | "skipped";
   image?: Image;
   error?: { code: string; message: string };
 }
@@ -31,6 +34,10 @@ export const upload = defineCommand({
     "no-wait": { type: "boolean", help: "stop once the bytes are uploaded" },
     timeout: { type: "string", default: "120", value: "<seconds>", help: "how long to wait for each image" },
     recursive: { type: "boolean", short: "r", help: "also upload the images in a folder's subfolders" },
+    "skip-duplicates": {
+      type: "boolean",
+      help: "skip files already uploaded (same SHA-256), reporting the image that has each",
+    },
     ...connectionOptions,
   },
   async run(flags, patterns) {
@@ -51,6 +58,7 @@ export const upload = defineCommand({
     }
     const api = connect(flags);
     const board = new ProgressBoard();
+    const skipDuplicates = flags["skip-duplicates"] ?? false;
     const queue = files.map((file) => ({ file, line: flags.json ? -1 : board.add(file) }));
 
     const one = async ({ file, line }: (typeof queue)[number]): Promise<UploadResult> => {
@@ -65,6 +73,7 @@ export const upload = defineCommand({
         return { file, ok: false, status: "rejected", error: describeError(rejected) };
       }
       let id: string | undefined;
+      let skipped: Image | undefined;
       try {
         const data = await readFile(file);
         const created = await api.createUpload(
@@ -72,6 +81,9 @@ export const upload = defineCommand({
           {
             ...(flags.tag ? { tags: flags.tag } : {}),
             ...(flags.note !== undefined ? { note: flags.note } : {}),
+            ...(skipDuplicates
+              ? { skipDuplicates, onSkipped: (existing: Image) => (skipped = existing) }
+              : {}),
             onCreated: (image) => {
               id = image.id;
             },
@@ -80,6 +92,10 @@ export const upload = defineCommand({
           },
         );
         id = created.id;
+        if (skipped) {
+          update({ fraction: 1, status: `skipped: already uploaded as ${skipped.id} (${skipped.filename})` });
+          return { file, ok: true, id: skipped.id, status: "skipped", image: skipped };
+        }
         if (flags["no-wait"]) {
           update({ fraction: 1, status: `uploaded ${id}` });
           return { file, ok: true, id, status: created.status, image: created };
@@ -117,26 +133,58 @@ export const upload = defineCommand({
       }
     };
 
-    let next = 0;
-    const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-      while (next < queue.length) {
-        const item = queue[next++];
-        if (item) results.push(await one(item));
-      }
-    });
-    await Promise.all(workers);
+    const runAll = async (items: typeof queue) => {
+      let next = 0;
+      const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+        while (next < items.length) {
+          const item = items[next++];
+          if (item) results.push(await one(item));
+        }
+      });
+      await Promise.all(workers);
+    };
+    if (skipDuplicates) {
+      // Two copies of one file in the same run: the first is uploaded, then the others, which the
+      // server then reports as that first one's duplicates. Sent together, neither would see the other.
+      const { first, again } = await splitCopies(queue);
+      await runAll(first);
+      await runAll(again);
+    } else {
+      await runAll(queue);
+    }
     board.finish();
 
     const failed = results.filter((r) => !r.ok);
+    const skippedCount = results.filter((r) => r.status === "skipped").length;
     if (flags.json) {
       // Results in the order the files were given.
       const order = new Map(files.map((f, i) => [f, i]));
       printJson(results.sort((a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1)));
     } else {
+      const skippedText = skippedCount ? `, ${skippedCount} skipped (already uploaded)` : "";
       process.stderr.write(
-        `${results.length - failed.length} of ${results.length} uploaded${failed.length ? `, ${failed.length} failed` : ""}\n`,
+        `${results.length - failed.length - skippedCount} of ${results.length} uploaded${skippedText}${failed.length ? `, ${failed.length} failed` : ""}\n`,
       );
     }
     return failed.length ? 1 : 0;
   },
 });
+
+/** The files in `items` whose bytes an earlier file of `items` has (`again`), and the rest (`first`). */
+async function splitCopies<T extends { file: string }>(items: T[]): Promise<{ first: T[]; again: T[] }> {
+  const seen = new Set<string>();
+  const first: T[] = [];
+  const again: T[] = [];
+  for (const item of items) {
+    // A file that cannot be read goes first, where its upload reports why.
+    const digest = await readFile(item.file)
+      .then((data) => fileSha256(data))
+      .catch(() => undefined);
+    if (digest !== undefined && seen.has(digest)) again.push(item);
+    else {
+      if (digest !== undefined) seen.add(digest);
+      first.push(item);
+    }
+  }
+  return { first, again };
+}

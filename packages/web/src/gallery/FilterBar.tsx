@@ -7,6 +7,8 @@ const MAX_CHIPS = 24;
 export function FilterBar(props: {
   filters: Filters;
   tagCounts: ReadonlyMap<string, number>;
+  /** A search covers processed images only, so the status filter has nothing to choose from then. */
+  searching?: boolean;
   onChange: (change: (current: Filters) => Filters) => void;
 }) {
   const { filters, onChange } = props;
@@ -50,6 +52,8 @@ export function FilterBar(props: {
           Status
           <select
             value={filters.status ?? ""}
+            disabled={props.searching}
+            title={props.searching ? "Search looks at every processed image" : undefined}
             onChange={(e) =>
               onChange((f) => ({
                 ...f,

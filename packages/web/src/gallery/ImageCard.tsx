@@ -1,11 +1,16 @@
 /**
  * One image in the grid: its thumbnail (or its status while there is none), its filename (cut with an
- * ellipsis, the whole name on hover), status badge and all its tags, wrapped.
+ * ellipsis, the whole name on hover), status badge and all its tags, wrapped. A search result also
+ * shows its score and the fields the words matched in.
  */
-import type { Image } from "@picstack/sdk";
+import type { Image, SearchResult } from "@picstack/sdk";
 
-export function ImageCard(props: { image: Image; onOpen: (id: string) => void }) {
-  const { image } = props;
+export function ImageCard(props: {
+  image: Image;
+  onOpen: (id: string) => void;
+  match?: Pick<SearchResult, "score" | "matched">;
+}) {
+  const { image, match } = props;
   return (
     <button
       type="button"
@@ -40,6 +45,25 @@ export function ImageCard(props: { image: Image; onOpen: (id: string) => void })
             </span>
           ))}
         </span>
+        {match && (
+          <span className="match-info">
+            <span className="score" title="How well it matches, from 0 to 1">
+              score {match.score.toFixed(2)}
+            </span>
+            {match.matched.length > 0 ? (
+              <span className="matched">
+                <span className="visually-hidden">matched in </span>
+                {match.matched.map((field) => (
+                  <span key={field} className="match">
+                    {field}
+                  </span>
+                ))}
+              </span>
+            ) : (
+              <span className="match by-meaning">by meaning</span>
+            )}
+          </span>
+        )}
       </span>
     </button>
   );
