@@ -155,6 +155,13 @@ const PLACES = (
   "lisbon porto madrid paris berlin vienna prague rome naples venice oslo bergen dublin london " +
   "edinburgh kyoto tokyo osaka seoul hanoi lima quito boston denver seattle"
 ).split(" ");
+const CAMERAS = [
+  "Apple iPhone 15 Pro",
+  "Google Pixel 8",
+  "Samsung Galaxy S24",
+  "Canon EOS R6",
+  "Sony ILCE-7M3",
+];
 const PREPOSITIONS = ["near", "beside", "behind", "under", "over", "in front of", "next to", "on"];
 
 /** A synthetic word that occurs in about three documents of 10,000: the "rare word" of a query. */
@@ -192,12 +199,26 @@ export function searchLibrary(userId: string, count: number): ImageRecord[] {
     const tags = [...new Set([...userTags, ...analysis.tags])];
     const filename =
       next() < 0.7 ? `IMG_${String(4000 + i).padStart(5, "0")}.jpg` : `${subject}-${other}-${i}.jpg`;
+    // What the worker stores at ready: thumbnails (so a hit presigns three URLs, as a real one does),
+    // the checksum and perceptual hash (in the search document too), a camera on most photos.
+    const stem = record.originalKey.replace(/^images\//, "").replace(/\.jpg$/, "");
+    const hex = (bits: number) =>
+      Array.from({ length: bits / 4 }, () => Math.floor(next() * 16).toString(16)).join("");
     return {
       ...record,
       filename,
       note,
       tags,
       analysis,
+      width: 4032,
+      height: 3024,
+      thumbnails: {
+        thumb: { key: `thumbnails/${stem}_thumb.webp`, width: 256, height: 192 },
+        preview: { key: `thumbnails/${stem}_preview.webp`, width: 1024, height: 768 },
+      },
+      checksum: { sha256: hex(256) },
+      phash: hex(64),
+      ...(next() < 0.8 ? { exif: { camera: any(CAMERAS) } } : {}),
       embedding: { model: MODEL, vector: fakeEmbedding(embeddingText(analysis), DIMENSIONS) },
     };
   });
