@@ -262,3 +262,156 @@ export async function costPer1000(measured: Measured): Promise<CostResult> {
     ],
   };
 }
+
+/** What the search cost model cannot measure on the emulator; each is stated in the output. */
+export const SEARCH_ASSUMPTIONS = {
+  /** The worker waits this long for the analysis text's embedding (one call, one text). */
+  embeddingWaitMs: 200,
+  /** A search's query text, tokens (two or three words). */
+  queryTokens: 4,
+  /** Query texts not yet in the container's embedding cache: every search, at worst. */
+  queryEmbeddingShare: 1,
+  /** Searches served by a new container (module load + snapshot GET and load), the rest warm. */
+  coldShare: 0.02,
+  /** Searches that load a snapshot (a cold container, or the first after a compaction). */
+  snapshotGetShare: 0.05,
+  /** Each image's queue message starts a compactor run (uploads trickle in; a burst batches them). */
+  compactorRunsPerImage: 1,
+  /** Pending changes a search reads on average (META plus up to `compactAtPending` changes). */
+  pendingReadPerSearch: 12,
+  /** Records a search reads back (BatchGetItem of its page: the default limit of 20). */
+  pageRecords: 20,
+  /** The page's presigned URLs and JSON: handler time of a search beyond the engine's, included in the measured duration. */
+  searchDurationSource:
+    "warm p50 through the emulator's API Gateway at this size (an upper bound of the Lambda duration)",
+};
+
+export interface SearchCostInput {
+  rows: ReadonlyArray<{ images: number; mode: string; warm: { p50Ms: number }; cold: { p50Ms: number } }>;
+  index: Record<
+    string,
+    { steadyCompactionMs: number; skippedCompactionMs: number; snapshotBytes: number; docs: number }
+  >;
+  steadyChanges: number;
+  items: { readyDocBytes: number; analysedDocBytes: number; metaBytes: number; recordBytes: number };
+  embeddingTokens: { corpus: number; uploads: number };
+  model: string;
+}
+
+export interface SearchCostResult {
+  /** USD per 1,000 images indexed, per library size (the compaction's cost grows with the snapshot). */
+  perThousandIndexed: Record<string, { usd: number; breakdown: Record<string, number> }>;
+  /** USD per 1,000 searches (hybrid), per library size. */
+  perThousandSearches: Record<string, { usd: number; breakdown: Record<string, number> }>;
+  /** Snapshot storage, USD per 1,000 images per month. */
+  storagePerThousandMonth: Record<string, number>;
+  counts: {
+    embeddingTokensPerImage: number;
+    pendingWriteUnitsPerImage: number;
+    /** Read units of one search: the rate limiter, the search partition's Query, the page's records. */
+    readUnitsPerSearch: number;
+    compactionsPerThousand: number;
+  };
+  assumptions: typeof SEARCH_ASSUMPTIONS & { compactAtPending: number };
+  pricesTakenOn: string;
+}
+
+/** The cost of indexing 1,000 images and of 1,000 searches, from what the search section measured. */
+export function searchCost(m: SearchCostInput): SearchCostResult {
+  const a = SEARCH_ASSUMPTIONS;
+  const gb = (mb: number) => mb / 1024;
+  const lambdaUsd = (ms: number, memoryMb: number) => (ms / 1000) * gb(memoryMb) * PRICES.lambda.gbSecond;
+  const wcu = (bytes: number) => Math.ceil(bytes / 1024);
+  const rcu = (bytes: number) => Math.ceil(bytes / 4096);
+  const embedding = PRICES.openai.embeddings["text-embedding-3-small"];
+  // The largest of: the seeded corpus, the basic provider's texts, and the typical AI answer the
+  // analysis cost assumes (its description, text and tags, as `embeddingText` joins them).
+  const typical = JSON.parse(TYPICAL_ANSWER) as { description: string; tags: string[]; text: string };
+  const typicalTokens = Math.ceil(
+    [typical.description, typical.text, typical.tags.join(", ")].filter(Boolean).join("\n").length /
+      ASSUMPTIONS.charsPerToken,
+  );
+  const tokensPerImage = Math.max(m.embeddingTokens.corpus, m.embeddingTokens.uploads || 0, typicalTokens);
+  const compactAt = m.steadyChanges;
+  const compactionsPerImage = 1 / compactAt;
+  // Transactional writes count twice: the ready document, then the analysed one with its embedding.
+  const pendingWriteUnits = 2 * wcu(m.items.readyDocBytes) + 2 * wcu(m.items.analysedDocBytes);
+  const readUnits =
+    1 + // the rate limiter's bucket (a consistent read), as every API call
+    rcu(m.items.metaBytes + a.pendingReadPerSearch * m.items.analysedDocBytes) +
+    a.pageRecords * rcu(m.items.recordBytes); // BatchGetItem, strongly consistent
+  const perThousandIndexed: SearchCostResult["perThousandIndexed"] = {};
+  const perThousandSearches: SearchCostResult["perThousandSearches"] = {};
+  const storagePerThousandMonth: Record<string, number> = {};
+  const n = 1000;
+  for (const [size, index] of Object.entries(m.index)) {
+    const snapshotPerDoc = index.snapshotBytes / Math.max(1, index.docs);
+    // Each compactor run reads the partition (META + on average half the threshold of pending changes).
+    const runReadUnits = rcu(m.items.metaBytes + (compactAt / 2) * m.items.analysedDocBytes);
+    const compaction = {
+      readUnits: rcu(m.items.metaBytes + compactAt * m.items.analysedDocBytes),
+      // META moved (1), then each folded change deleted (a delete costs the deleted item's size).
+      writeUnits: 1 + compactAt * wcu(m.items.analysedDocBytes),
+    };
+    const breakdown = {
+      embeddingTokens: ((n * tokensPerImage) / 1e6) * embedding.inputPerMillion,
+      workerEmbeddingWait: n * lambdaUsd(a.embeddingWaitMs, functions.processUpload.memorySize),
+      dynamodbPendingWrites: ((n * pendingWriteUnits) / 1e6) * PRICES.dynamodb.perMillionWriteUnits,
+      // The worker reads the record to name the user, then sends the message; SQS receive and delete.
+      compactionRequests:
+        ((n * 1) / 1e6) * PRICES.dynamodb.perMillionReadUnits +
+        ((n * 3) / 1e6) * PRICES.sqs.perMillionRequests,
+      compactorRuns:
+        n * a.compactorRunsPerImage * lambdaUsd(index.skippedCompactionMs, functions.indexSearch.memorySize) +
+        ((n * a.compactorRunsPerImage) / 1e6) * PRICES.lambda.perMillionRequests +
+        ((n * a.compactorRunsPerImage * runReadUnits) / 1e6) * PRICES.dynamodb.perMillionReadUnits,
+      compactions:
+        n *
+        compactionsPerImage *
+        (lambdaUsd(index.steadyCompactionMs, functions.indexSearch.memorySize) +
+          (compaction.readUnits / 1e6) * PRICES.dynamodb.perMillionReadUnits +
+          (compaction.writeUnits / 1e6) * PRICES.dynamodb.perMillionWriteUnits +
+          // GET of the snapshot, PUT of the next; the DELETE of the old one is free.
+          PRICES.s3.perThousandReads / 1000 +
+          PRICES.s3.perThousandWrites / 1000),
+    };
+    perThousandIndexed[size] = summed(breakdown);
+    storagePerThousandMonth[size] = round(((n * snapshotPerDoc) / 1024 ** 3) * PRICES.s3.gbMonth, 6);
+
+    const row = m.rows.find((r) => String(r.images) === size && r.mode === "hybrid");
+    const warmMs = row?.warm.p50Ms ?? Number.NaN;
+    const coldMs = row?.cold.p50Ms ?? Number.NaN;
+    const searchMs = (1 - a.coldShare) * warmMs + a.coldShare * coldMs;
+    const search = {
+      lambdaCompute: n * lambdaUsd(searchMs, functions.searchImages.memorySize),
+      lambdaRequests: (n / 1e6) * PRICES.lambda.perMillionRequests,
+      apiGateway: (n / 1e6) * PRICES.apiGateway.restPerMillion,
+      dynamodbReads: ((n * readUnits) / 1e6) * PRICES.dynamodb.perMillionReadUnits,
+      dynamodbWrites: (n / 1e6) * PRICES.dynamodb.perMillionWriteUnits, // the rate limiter's bucket
+      snapshotGets: ((n * a.snapshotGetShare) / 1000) * PRICES.s3.perThousandReads,
+      queryEmbedding: ((n * a.queryEmbeddingShare * a.queryTokens) / 1e6) * embedding.inputPerMillion,
+    };
+    perThousandSearches[size] = summed(search);
+  }
+  return {
+    perThousandIndexed,
+    perThousandSearches,
+    storagePerThousandMonth,
+    counts: {
+      embeddingTokensPerImage: tokensPerImage,
+      pendingWriteUnitsPerImage: pendingWriteUnits,
+      readUnitsPerSearch: readUnits,
+      compactionsPerThousand: round(n * compactionsPerImage, 0),
+    },
+    assumptions: { ...a, compactAtPending: compactAt },
+    pricesTakenOn: PRICES.takenOn,
+  };
+}
+
+function summed(breakdown: Record<string, number>): { usd: number; breakdown: Record<string, number> } {
+  const usd = Object.values(breakdown).reduce((s, v) => s + v, 0);
+  return {
+    usd: round(usd, 5),
+    breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, round(v, 6)])),
+  };
+}

@@ -46,6 +46,10 @@ export const PRICES = {
       "gpt-4.1-mini": { inputPerMillion: 0.4, outputPerMillion: 1.6, patchMultiplier: 1.62 },
       "gpt-4.1-nano": { inputPerMillion: 0.1, outputPerMillion: 0.4, patchMultiplier: 2.46 },
     },
+    embeddings: {
+      /** The default embedding model (PICSTACK_EMBEDDING_MODEL); billed on input tokens only. */
+      "text-embedding-3-small": { inputPerMillion: 0.02 },
+    },
   },
 } as const;
 

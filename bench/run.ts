@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: the image step against bare and naive sharp, upload → ready on the local stack, API
  * latency next to a no-op Lambda, list latency at 100 and 10,000 images per user, bundle sizes and
- * module-load times, and the cost of 1,000 images. Prints markdown tables and writes
- * bench/results/latest.json.
+ * module-load times, the cost of 1,000 images, and search on the local stack (latency at 100, 1,000 and
+ * 10,000 images, index freshness, the cost of indexing and searching). Prints markdown tables and
+ * writes bench/results/latest.json.
  *
- *   npm run bench [-- --only thumbnails,e2e,api,list,coldStart,cost] [--quick]
+ *   npm run bench [-- --only thumbnails,e2e,api,list,coldStart,cost,search] [--quick]
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -13,15 +14,17 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type RunningStack, repoRoot, startLocalStack } from "@picstack/local";
 import sharp from "sharp";
+import { startFakeOpenAi } from "../test/fake-openai.js";
 import { type ApiResult, apiLatency } from "./api.js";
 import { type ColdStartRow, coldStart } from "./cold-start.js";
-import { type CostResult, costPer1000, type Measured } from "./cost.js";
+import { type CostResult, costPer1000, type Measured, type SearchCostResult, searchCost } from "./cost.js";
 import { type E2eResult, e2e } from "./e2e.js";
 import { type ListResult, listLatency } from "./list.js";
+import { type SearchStackResult, searchStack } from "./search-stack.js";
 import { round } from "./stats.js";
 import { JPEG_12MP, type ThumbnailResult, thumbnails } from "./thumbnails.js";
 
-const SECTIONS = ["thumbnails", "e2e", "api", "list", "coldStart", "cost"] as const;
+const SECTIONS = ["thumbnails", "e2e", "api", "list", "coldStart", "cost", "search"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -50,6 +53,7 @@ interface Results {
   list?: ListResult;
   coldStart?: Record<string, ColdStartRow>;
   costPer1000?: CostResult;
+  search?: SearchStackResult & { cost: SearchCostResult; wallSeconds: number };
   wallSeconds?: number;
 }
 
@@ -69,7 +73,11 @@ const results: Results = {
 
 if (only.has("thumbnails")) results.thumbnails = await thumbnails(quick, log("thumbnails"));
 
-if (only.has("e2e") || only.has("api") || only.has("list")) {
+/** Runs `work` on a stack of the bench's own (MiniStack on the bench's port), stopped afterwards. */
+async function onStack(
+  settings: Parameters<typeof startLocalStack>[0]["settings"],
+  work: (stack: RunningStack, home: string) => Promise<void>,
+): Promise<void> {
   const home = join(repoRoot, ".picstack/bench");
   log("stack")(`starting MiniStack on port ${port} and deploying`);
   let stack: RunningStack | undefined;
@@ -89,38 +97,79 @@ if (only.has("e2e") || only.has("api") || only.has("list")) {
       webPort,
       home,
       persist: false,
-      settings: {
-        PICSTACK_ANALYSIS_PROVIDER: "basic",
-        // The list section reads one user's pages hundreds of times in a row; the limiter does the same
-        // work at any setting, so a larger read bucket only keeps 429s out of the latencies.
-        ...(only.has("list")
-          ? { PICSTACK_RATE_LIMITS: JSON.stringify({ read: { capacity: 100_000, refillPerSecond: 1000 } }) }
-          : {}),
-      },
+      settings,
       localstackEndpoint: "http://localhost:4566",
       log: log("stack"),
     });
-    if (only.has("e2e")) {
-      results.e2e = await e2e(stack.outputs, home, { n: quick ? 10 : 50, concurrency: 5, log: log("e2e") });
-    }
-    if (only.has("api")) {
-      results.api = await apiLatency(stack.outputs, home, {
-        requests: quick ? 60 : 300,
-        warmup: quick ? 16 : 32,
-        log: log("api"),
-      });
-    }
-    if (only.has("list")) {
-      results.list = await listLatency(stack.outputs, home, {
-        requests: quick ? 20 : 60,
-        warmup: quick ? 5 : 10,
-        log: log("list"),
-      });
-    }
+    await work(stack, home);
   } finally {
     await stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+}
+
+if (only.has("e2e") || only.has("api") || only.has("list")) {
+  await onStack(
+    {
+      PICSTACK_ANALYSIS_PROVIDER: "basic",
+      // The list section reads one user's pages hundreds of times in a row; the limiter does the same
+      // work at any setting, so a larger read bucket only keeps 429s out of the latencies.
+      ...(only.has("list")
+        ? { PICSTACK_RATE_LIMITS: JSON.stringify({ read: { capacity: 100_000, refillPerSecond: 1000 } }) }
+        : {}),
+    },
+    async (stack, home) => {
+      if (only.has("e2e")) {
+        results.e2e = await e2e(stack.outputs, home, { n: quick ? 10 : 50, concurrency: 5, log: log("e2e") });
+      }
+      if (only.has("api")) {
+        results.api = await apiLatency(stack.outputs, home, {
+          requests: quick ? 60 : 300,
+          warmup: quick ? 16 : 32,
+          log: log("api"),
+        });
+      }
+      if (only.has("list")) {
+        results.list = await listLatency(stack.outputs, home, {
+          requests: quick ? 20 : 60,
+          warmup: quick ? 5 : 10,
+          log: log("list"),
+        });
+      }
+    },
+  );
+}
+
+if (only.has("search")) {
+  // A stack of its own: with an embedding provider (the fake OpenAI-compatible server on 127.0.0.1), so
+  // hybrid ranking and the worker's embedding call are measured, which the other sections' stack has not.
+  const sectionStarted = Date.now();
+  const openAi = await startFakeOpenAi();
+  try {
+    await onStack(
+      {
+        PICSTACK_ANALYSIS_PROVIDER: "basic",
+        PICSTACK_EMBEDDING_PROVIDER: "openai",
+        OPENAI_BASE_URL: openAi.baseURL,
+        OPENAI_API_KEY: "bench-key",
+        // Searches are polled and repeated from one user; the limiter's work is the same at any setting.
+        PICSTACK_RATE_LIMITS: JSON.stringify({
+          read: { capacity: 100_000, refillPerSecond: 1000 },
+          write: { capacity: 1000, refillPerSecond: 100 },
+        }),
+      },
+      async (stack, home) => {
+        const measured = await searchStack(stack.outputs, home, { quick, openAi, log: log("search") });
+        results.search = {
+          ...measured,
+          cost: searchCost(measured),
+          wallSeconds: round((Date.now() - sectionStarted) / 1000, 0),
+        };
+      },
+    );
+  } finally {
+    await openAi.close();
   }
 }
 
@@ -169,7 +218,7 @@ await mkdir(join(repoRoot, "bench/results"), { recursive: true });
 const previous = values.only ? await readPrevious(out) : undefined;
 const kept: Record<string, unknown> = {};
 if (previous) {
-  const keys = ["thumbnails", "e2e", "api", "list", "coldStart", "costPer1000"] as const;
+  const keys = ["thumbnails", "e2e", "api", "list", "coldStart", "costPer1000", "search"] as const;
   for (const key of keys) {
     if (results[key] === undefined && previous[key] !== undefined) kept[key] = previous[key];
   }
@@ -340,7 +389,85 @@ function report(r: Results): string {
       "| --- | --- |",
     );
     for (const w of cost.whatIf) lines.push(`| ${w.change} | ${w.usd} |`);
+    const indexed = r.search?.cost.perThousandIndexed["10000"];
+    const searches = r.search?.cost.perThousandSearches["10000"];
+    if (indexed && searches) {
+      lines.push(
+        "",
+        `Search (with embeddings, libraries of 10,000) adds ${indexed.usd} USD per 1,000 images indexed and costs ${searches.usd} USD per 1,000 searches: see the search section.`,
+      );
+    }
     lines.push("");
+  }
+  const sr = r.search;
+  if (sr) {
+    lines.push(
+      `### Search on the local stack: POST /images/search through API Gateway, concurrency 1 (${sr.model} at ${sr.dimensions} dimensions from a fake OpenAI-compatible server on 127.0.0.1)`,
+      "",
+      "| images | mode | warm p50 | warm p95 | warm p95 by query (common / rare / 2 words / prefix / typo) | cold p50 | cold p95 | cold n |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    );
+    for (const row of sr.rows) {
+      const k = row.warmP95ByKind;
+      lines.push(
+        `| ${row.images} | ${row.mode} | ${row.warm.p50Ms} ms | ${row.warm.p95Ms} ms | ${k.common} / ${k.rare} / ${k.twoWords} / ${k.prefix} / ${k.typo} ms | ${row.cold.p50Ms} ms | ${row.cold.p95Ms} ms | ${row.cold.n} |`,
+      );
+    }
+    lines.push(
+      "",
+      "| images | hybrid, new query text (embedding call included): p50 | p95 |",
+      "| --- | --- | --- |",
+    );
+    for (const [size, s] of Object.entries(sr.hybridUncached))
+      lines.push(`| ${size} | ${s.p50Ms} ms | ${s.p95Ms} ms |`);
+    const f = sr.freshness;
+    lines.push(
+      "",
+      `- Warm p95 at ${sr.target.images} images (text and hybrid, query embedding excluded): target ≤ ${sr.target.warmP95Ms} ms ${mark(sr.target.met)}`,
+      `- One embedding call from the bench to the fake server: p50 ${sr.embeddingCallMs.p50Ms} ms, p95 ${sr.embeddingCallMs.p95Ms} ms. ${sr.excluded}`,
+      `- Freshness over ${f.uploads} uploads (search polled every ${f.pollIntervalMs} ms): analysis done → found with the analysis' tag p50 ${f.analysisToFound.p50Ms} ms, p95 **${f.analysisToFound.p95Ms} ms**, max ${f.analysisToFound.maxMs} ms (target p95 ≤ ${f.target} ms) ${mark(f.met)}${
+        f.readyToFound
+          ? `; ready → found by the note p50 ${f.readyToFound.p50Ms} ms, p95 ${f.readyToFound.p95Ms} ms (${f.readyToFound.n} uploads seen before their analysis)`
+          : ""
+      }.`,
+      "",
+      "| images | seeding | compactions to fold all | their time | steady compaction (25 changes) | skipped run | snapshot (gzip) |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
+    );
+    for (const [size, x] of Object.entries(sr.index)) {
+      lines.push(
+        `| ${size} | ${x.seedSeconds} s | ${x.compactions} | ${x.compactAllMs} ms | ${x.steadyCompactionMs} ms | ${x.skippedCompactionMs} ms | ${kib(x.snapshotBytes)} |`,
+      );
+    }
+    const c = sr.cost;
+    lines.push(
+      "",
+      `#### Cost of search, USD (list prices as of ${c.pricesTakenOn}, bench/prices.ts)`,
+      "",
+      `| per 1,000 | ${Object.keys(c.perThousandIndexed)
+        .map((size) => `library of ${size}`)
+        .join(" | ")} |`,
+      `| --- | ${Object.keys(c.perThousandIndexed)
+        .map(() => "---")
+        .join(" | ")} |`,
+    );
+    const sizes = Object.keys(c.perThousandIndexed);
+    const table = (label: string, of: SearchCostResult["perThousandIndexed"]) => {
+      const first = of[sizes[0] as string];
+      for (const item of Object.keys(first?.breakdown ?? {})) {
+        lines.push(`| ${label}: ${item} | ${sizes.map((size) => of[size]?.breakdown[item]).join(" | ")} |`);
+      }
+      lines.push(`| **${label}: total** | ${sizes.map((size) => `**${of[size]?.usd}**`).join(" | ")} |`);
+    };
+    table("images indexed", c.perThousandIndexed);
+    table("searches", c.perThousandSearches);
+    lines.push(
+      `| snapshot storage, per month | ${sizes.map((size) => c.storagePerThousandMonth[size]).join(" | ")} |`,
+      "",
+      `Per image: ${c.counts.embeddingTokensPerImage} embedding tokens, ${c.counts.pendingWriteUnitsPerImage} write units for its two pending changes (ready, analysed; transactional), one compaction per ${c.assumptions.compactAtPending} images. Per search: ${c.counts.readUnitsPerSearch} read units. Assumptions: ${JSON.stringify(c.assumptions)}.`,
+      `Section wall time: ${sr.wallSeconds} s.`,
+      "",
+    );
   }
   lines.push(`Wall time: ${r.wallSeconds} s. JSON: bench/results/latest.json`);
   return lines.join("\n");
