@@ -16,6 +16,8 @@ declare module "vitest" {
     home: string;
     /** The fake OpenAI-compatible server's base URL (`OPENAI_BASE_URL` of the stack's functions). */
     fakeOpenAiUrl: string;
+    /** The function settings the stack was deployed with. */
+    settings: Record<string, string>;
   }
 }
 
@@ -26,20 +28,21 @@ export default async function setup(project: TestProject) {
   // The gallery and the CLI binary are what the browser and CLI tests drive: build them as users get them.
   await buildClients();
   const openAi = await startFakeOpenAi();
+  // Tests never call a real AI provider, whatever the developer's environment holds: the analysis is
+  // chosen `basic` (a key alone would make it openai), and embeddings go to the fake server.
+  const settings = {
+    PICSTACK_ANALYSIS_PROVIDER: "basic",
+    PICSTACK_EMBEDDING_PROVIDER: "openai",
+    OPENAI_BASE_URL: openAi.baseURL,
+    OPENAI_API_KEY: "test-key",
+  };
   let stack: Awaited<ReturnType<typeof startStack>>;
   try {
     stack = await startStack({
       port,
       webPort: Number(process.env.PICSTACK_TEST_WEB_PORT ?? 5190),
       home,
-      // Tests never call a real AI provider, whatever the developer's environment holds: the analysis is
-      // chosen `basic` (a key alone would make it openai), and embeddings go to the fake server.
-      settings: {
-        PICSTACK_ANALYSIS_PROVIDER: "basic",
-        PICSTACK_EMBEDDING_PROVIDER: "openai",
-        OPENAI_BASE_URL: openAi.baseURL,
-        OPENAI_API_KEY: "test-key",
-      },
+      settings,
     });
   } catch (error) {
     await openAi.close();
@@ -48,6 +51,7 @@ export default async function setup(project: TestProject) {
   project.provide("outputs", stack.outputs);
   project.provide("home", home);
   project.provide("fakeOpenAiUrl", openAi.baseURL);
+  project.provide("settings", settings);
   return async () => {
     await stack.stop();
     await openAi.close();

@@ -209,7 +209,7 @@ describe("the packed runner, installed in an empty project", () => {
       endpoint,
       webOrigin: webUrl,
       home,
-      settings: { PICSTACK_ANALYSIS_PROVIDER: "basic" },
+      settings: inject("settings"),
     });
 
     // Act
