@@ -38,7 +38,10 @@ function seeded(word: string): () => number {
 
 export function fakeEmbedding(text: string, dimensions = 256): number[] {
   const out = new Float64Array(dimensions);
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  // A real model embeds any text, even one with no words ("🐶", "\b"): such a text gets the vector of
+  // its characters, so a vector is never zero.
+  const found = text.toLowerCase().match(/[\p{L}\p{N}]+/gu);
+  const words = found ?? (text.length > 0 ? [...text] : [""]);
   for (const word of words) {
     const next = seeded(concept.get(word) ?? word);
     for (let i = 0; i < dimensions; i++) out[i] = (out[i] ?? 0) + next();

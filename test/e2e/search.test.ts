@@ -413,4 +413,17 @@ describe("validation and modes", () => {
       expect(semantic.body.mode).toBe("semantic");
     }
   });
+
+  it("takes a query with no words (an emoji, a control character, a soft hyphen) in every mode", async () => {
+    for (const query of ["🐶", "\b", "\u00ad"]) {
+      for (const mode of ["text", "hybrid", "semantic"] as const) {
+        // Act
+        const answer = await search(token, { query, mode });
+
+        // Assess: a ranking (maybe empty) or, without embeddings, the documented 409; never a 5xx.
+        if (answer.status === 409) expectError(answer, 409, "semantic_unavailable");
+        else expect(answer.status, `${JSON.stringify(query)} ${mode}`).toBe(200);
+      }
+    }
+  });
 });
