@@ -5,8 +5,11 @@
  * each request's DynamoDB work stays within a fixed bound. The bound is read from the list Lambda's own
  * log line per request (`list read`, with its calls and items read), from its CloudWatch log group, as
  * an operator would read it in AWS (the emulator writes function output there, not to its own log).
+ * Search over the same library, paged to the end, reaches every searchable image exactly once, from the
+ * pending changes and again from a compacted snapshot.
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { DynamoImageRepository, LIST_MAX_CALLS, LIST_READ_BUDGET } from "@picstack/adapters/dynamodb";
 import type { ImageRecord } from "@picstack/core";
 import { emulatorClientConfig } from "@picstack/local";
@@ -153,6 +156,86 @@ export async function scale(ctx: Context, report: Report): Promise<void> {
     });
     return `${requests} requests: at most ${calls} calls and ${itemsRead} items read each`;
   });
+
+  // Search over the same library: every ready, visible image is a document (written with the records),
+  // and every filename holds the word "photo". Paged to the end, newest first, from the pending changes
+  // alone and again from a snapshot after a forced compaction.
+  const searchable = visible.filter((r) => r.status === "ready");
+  const searchCases = [
+    { name: "all ready images", body: { query: "photo", sort: "date" }, expected: searchable },
+    {
+      name: "tag shared",
+      body: { query: "photo", sort: "date", tag: "shared" },
+      expected: searchable.filter((r) => r.tags.includes("shared")),
+    },
+  ];
+  for (const from of ["pending changes", "a compacted snapshot"]) {
+    if (from === "a compacted snapshot") {
+      const compacted = await report.check(
+        CATEGORY,
+        "search: the library folded into a snapshot",
+        async () => {
+          const result = await ctx.lambda.send(
+            new InvokeCommand({
+              FunctionName: ctx.outputs.functions.indexSearch,
+              Payload: new TextEncoder().encode(JSON.stringify({ userId, force: true })),
+            }),
+          );
+          const payload = new TextDecoder().decode(result.Payload);
+          assert(!result.FunctionError, `the compactor failed: ${payload.slice(0, 300)}`);
+          // The searches above asked the queue's compactor for a fold (over 100 pending): it may have run
+          // first, leaving nothing pending, or this forced run folds what is left.
+          const outcome = JSON.parse(payload) as { outcome: string; pending?: number; kept?: number };
+          const folded =
+            (outcome.outcome === "compacted" && outcome.kept === 0) ||
+            (outcome.outcome === "skipped" && outcome.pending === 0);
+          assert(folded, `the library is not folded into a snapshot: ${payload.slice(0, 200)}`);
+          return payload.slice(0, 200);
+        },
+      );
+      if (!compacted) return;
+    }
+    for (const c of searchCases) {
+      await report.check(
+        CATEGORY,
+        `search from ${from}, ${c.name}: each match once, newest first`,
+        async () => {
+          const expected = c.expected.map((r) => r.id).reverse();
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          let pages = 0;
+          do {
+            const body = JSON.stringify({ ...c.body, limit: 50, ...(cursor ? { cursor } : {}) });
+            const answer = await ctx.call("POST", "/images/search", {
+              token,
+              headers: { "Content-Type": "application/json" },
+              body,
+            });
+            pages++;
+            assert(
+              answer.status === 200,
+              `page ${pages}: HTTP ${answer.status} ${answer.text.slice(0, 160)}`,
+            );
+            const page = answer.json as {
+              items: Array<{ image: { id: string } }>;
+              nextCursor: string | null;
+            };
+            seen.push(...page.items.map((hit) => hit.image.id));
+            cursor = page.nextCursor ?? undefined;
+            assert(pages <= IMAGES, "the cursors never end");
+          } while (cursor);
+          assert(seen.length === new Set(seen).size, `${seen.length - new Set(seen).size} images came twice`);
+          const deletedSeen = seen.filter((id) => deleted.has(id)).length;
+          assert(deletedSeen === 0, `${deletedSeen} deleted images came`);
+          assert(
+            seen.join() === expected.join(),
+            `${seen.length} hits, ${expected.length} expected, or out of order`,
+          );
+          return `${expected.length} images in ${pages} pages of 50`;
+        },
+      );
+    }
+  }
 }
 
 async function listReads(ctx: Context, userId: string): Promise<ListRead[]> {
