@@ -45,7 +45,7 @@ import type { FakeOpenAi } from "../test/fake-openai.js";
 import { libraryRecords, seedLibrary } from "../test/library.js";
 import { dynamoItemBytes } from "./e2e.js";
 import { photoJpeg } from "./inputs.js";
-import { percentile, round, type Summary, sleep, summarize } from "./stats.js";
+import { percentile, random, round, type Summary, sleep, summarize } from "./stats.js";
 
 export const SEARCH_SIZES = [100, 1000, 10_000] as const;
 /** The goal: warm p95 at 10,000 images, the query embedding call excluded. */
@@ -122,17 +122,6 @@ export interface SearchStackResult {
   model: string;
   seedSeconds: number;
   excluded: string;
-}
-
-/** xorshift32: the same corpus on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
 }
 
 // Words as photo descriptions and notes use them: a few frequent, most rare (drawn Zipf-like).

@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { type SearchDoc, SearchIndex, type SearchQuery } from "@picstack/core";
-import { median, round } from "./stats.js";
+import { median, random, round } from "./stats.js";
 
 /** The default embedding size (PICSTACK_EMBEDDING_DIMENSIONS). */
 const DIMENSIONS = 256;
@@ -32,17 +32,6 @@ export interface SearchBenchRow {
   queryMs: Record<string, number>;
   /** How many hits each query returned, so its time can be read against its work. */
   hits: Record<string, number>;
-}
-
-/** xorshift32: the same corpus on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
 }
 
 /** A corpus with a Zipf-like word distribution, as descriptions and visible text have. */

@@ -34,3 +34,14 @@ export function summarize(samples: ReadonlyArray<number>, digits = 1): Summary {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** xorshift32 from `seed`: the same numbers in [0, 1) on every run, for benchmark corpora. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+}
