@@ -111,6 +111,23 @@ export const searchIndexQueue = once(() => {
   return new SqsSearchIndexQueue(createSqsClient(), url);
 });
 
+/** A user's last fold request from this container (epoch ms); cleared when it grows past 10,000 users. */
+const foldAsked = new Map<string, number>();
+const FOLD_ASK_INTERVAL_MS = 30_000;
+
+/**
+ * A search that sees many pending changes asks for a fold. One message per user every 30 s is enough
+ * (the compactor folds all of a user's changes at once), so the searches in between, a client paging
+ * through results say, skip the SQS call on their response path.
+ */
+export async function requestSearchCompaction(userId: string): Promise<void> {
+  const now = Date.now();
+  if (now - (foldAsked.get(userId) ?? Number.NEGATIVE_INFINITY) < FOLD_ASK_INTERVAL_MS) return;
+  if (foldAsked.size >= 10_000) foldAsked.clear();
+  foldAsked.set(userId, now);
+  await searchIndexQueue().requestCompaction(userId);
+}
+
 let embeddings: { provider: EmbeddingProvider | undefined } | undefined;
 
 /**

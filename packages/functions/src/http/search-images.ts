@@ -1,7 +1,13 @@
 /** POST /images/search: the caller's images ranked by text (and embeddings), with a signed cursor. */
 import { QueryEmbeddings, searchImages, searchImagesInput } from "@picstack/core";
 import { searchIndex } from "@picstack/infrastructure";
-import { cursorCodec, embeddingProvider, imageDeps, searchIndexQueue, searchIndexStore } from "../wiring.js";
+import {
+  cursorCodec,
+  embeddingProvider,
+  imageDeps,
+  requestSearchCompaction,
+  searchIndexStore,
+} from "../wiring.js";
 import { logger } from "./logger.js";
 import { authenticate } from "./middleware/auth.js";
 import { jsonBody } from "./middleware/json-body.js";
@@ -31,7 +37,7 @@ export const handler = api()
       indexes: searchIndexStore(),
       cursors: await cursorCodec(),
       ...(embeddings ? { embeddings } : {}),
-      requestCompaction: (userId: string) => searchIndexQueue().requestCompaction(userId),
+      requestCompaction: requestSearchCompaction,
       compactAbove: searchIndex.requestCompactionAbove,
       warn: (message: string, detail: Record<string, unknown>) => logger.warn(message, detail),
     };

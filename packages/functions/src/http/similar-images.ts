@@ -1,7 +1,7 @@
 /** GET /images/{id}/similar: the caller's images most like one of theirs. */
 import { similarImages, similarImagesQuery } from "@picstack/core";
 import { searchIndex } from "@picstack/infrastructure";
-import { imageDeps, searchIndexQueue, searchIndexStore } from "../wiring.js";
+import { imageDeps, requestSearchCompaction, searchIndexStore } from "../wiring.js";
 import { logger } from "./logger.js";
 import { authenticate } from "./middleware/auth.js";
 import { rateLimit } from "./middleware/rate-limit.js";
@@ -18,7 +18,7 @@ export const handler = api()
     const deps = {
       ...imageDeps(),
       indexes: searchIndexStore(),
-      requestCompaction: (userId: string) => searchIndexQueue().requestCompaction(userId),
+      requestCompaction: requestSearchCompaction,
       compactAbove: searchIndex.requestCompactionAbove,
       warn: (message: string, detail: Record<string, unknown>) => logger.warn(message, detail),
     };
